@@ -1,0 +1,49 @@
+"""The Pulumi program behind ``infra/__main__.py``: config in, components wired, outputs out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from destkit import waivers
+from destkit.config import Cloud, KitConfig, load_raw_config, parse_config
+from destkit.outputs import BY_NAME
+
+
+def run() -> None:
+    """Parse the stack's config, build the stack for its cloud and export the outputs.
+
+    An invalid config raises ConfigError before any resource is registered.
+    """
+    config = parse_config(load_raw_config())
+    outputs = build(config)
+    for name, value in outputs.items():
+        pulumi.export(name, value)
+
+
+def build(config: KitConfig) -> Mapping[str, Any]:
+    """Build every component for ``config`` and return the stack outputs by name."""
+    waivers.reset()
+    for exception in config.exceptions:
+        waivers.record(
+            exception.control, exception.resource, exception.reason, exception.review_by, source="config"
+        )
+
+    cloud = config.destination.cloud
+    if cloud is Cloud.AWS:
+        from destkit.aws.stack import build_stack
+    elif cloud is Cloud.AZURE:
+        from destkit.azure.stack import build_stack  # type: ignore[no-redef]
+    else:
+        from destkit.gcp.stack import build_stack  # type: ignore[no-redef]
+    outputs = dict(build_stack(config))
+
+    unknown = sorted(set(outputs) - set(BY_NAME))
+    if unknown:
+        raise RuntimeError(f"outputs {unknown} are not in the outputs table (destkit.outputs.OUTPUTS)")
+    for name, value in outputs.items():
+        if BY_NAME[name].secret and not isinstance(value, pulumi.Output):
+            raise RuntimeError(f"output {name!r} is a secret and must be a pulumi.Output marked secret")
+    return outputs
