@@ -1,0 +1,5 @@
+import sys
+
+from destkit.cli.main import main
+
+sys.exit(main())
