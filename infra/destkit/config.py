@@ -183,7 +183,9 @@ class OAuth2Config(_Model):
 
 class CustomDomainConfig(_Model):
     domain_name: str = Field(
-        pattern=r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        min_length=4,
+        max_length=253,
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
         description="Fully qualified domain name of the intake, for example intake.example.com.",
     )
     certificate_arn: str | None = Field(
@@ -565,7 +567,8 @@ def _format_errors(error: ValidationError) -> list[str]:
         location = [str(part) for part in item["loc"]]
         message = item["msg"].removeprefix("Value error, ")
         if not location:
-            problems.extend(message.splitlines())
+            # Cross-field problems already name their key paths, relative to the namespace.
+            problems.extend(f"destkit:{line}" for line in message.splitlines())
             continue
         key = "destkit:" + location[0] + "".join(
             f"[{part}]" if part.isdigit() else f".{part}" for part in location[1:]
