@@ -461,8 +461,9 @@ class KitConfig(_Model):
                     )
         if streaming.audience_api and streaming.auth is AuthMode.BASIC:
             problems.append(
-                "streaming.audience_api: Adobe's audience templates support only oauth2 or bearer, "
-                "so set streaming.auth to oauth2 or bearer, or turn the audience API off"
+                "streaming.audience_api: true with streaming.auth basic; Adobe's audience templates "
+                "support only oauth2 or bearer, so set streaming.auth to oauth2 or bearer, or turn the "
+                "audience API off"
             )
         cloud_max = MAX_BODY_BYTES_BY_CLOUD[cloud]
         if streaming.max_body_bytes is not None and streaming.max_body_bytes > cloud_max:
