@@ -1,0 +1,446 @@
+"""Pulumi mocks that answer the way the clouds do, for the offline plan and the tests.
+
+Every registered resource gets an id and the outputs a real deployment would report, shaped
+as the cloud shapes them (ARNs, resource ids, URLs), so that wiring between resources can be
+inspected. Fields the provider marks secret come back as plain values: the program itself must
+mark them secret, and the tests prove it does. An invoke this module does not know raises, so an
+unmocked data-source call fails loudly instead of returning nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+AWS_ACCOUNT_ID = "123456789012"
+AZURE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
+AZURE_TENANT_ID = "00000000-0000-4000-8000-000000000002"
+GCP_PROJECT = "destkit-plan-project"
+GCP_PROJECT_NUMBER = "123456789012"
+
+# Output fields each provider marks secret. With a sentinel set, the mocks fill them with a
+# recognisable value so a test can scan everything the plan prints for a leak.
+PROVIDER_SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "random:index/randomPassword:RandomPassword": ("result", "bcryptHash"),
+    "tls:index/privateKey:PrivateKey": ("privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"),
+    "aws:iam/accessKey:AccessKey": ("secret", "sesSmtpPasswordV4", "encryptedSecret"),
+    "aws:cognito/userPoolClient:UserPoolClient": ("clientSecret",),
+    "gcp:storage/hmacKey:HmacKey": ("secret",),
+    "azuread:index/applicationPassword:ApplicationPassword": ("value",),
+    "azuread:index/servicePrincipalPassword:ServicePrincipalPassword": ("value",),
+}
+
+
+def _digest(*parts: str, length: int = 12) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+class KitMocks(pulumi.runtime.Mocks):
+    """Mocks that record every registration and invoke and answer with realistic shapes."""
+
+    def __init__(self, region: str = "us-east-1", secret_sentinel: str | None = None):
+        self.region = region
+        self.secret_sentinel = secret_sentinel
+        self.registrations: list[MockResourceArgs] = []
+        self.invokes: list[MockCallArgs] = []
+
+    # -- resources -------------------------------------------------------------------------
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        self.registrations.append(args)
+        inputs = dict(args.inputs)
+        if not args.custom:
+            return "", inputs
+        resource_id, computed = self._computed_outputs(args.typ, args.name, inputs)
+        state = {**inputs, **computed}
+        for field in PROVIDER_SECRET_FIELDS.get(args.typ, ()):
+            state[field] = self._secret_value(args.name, field, state.get(field))
+        return resource_id, state
+
+    def _secret_value(self, name: str, field: str, current: Any) -> Any:
+        if self.secret_sentinel is not None:
+            return f"{self.secret_sentinel}-{name}-{field}"
+        if current not in (None, ""):
+            return current
+        if field.startswith("privateKey"):
+            return f"-----BEGIN PRIVATE KEY-----\nplan-{_digest(name, field, length=32)}\n-----END PRIVATE KEY-----\n"
+        return f"plan-{_digest(name, field, length=32)}"
+
+    def _computed_outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        package = typ.split(":", 1)[0]
+        builder = _TYPE_OUTPUTS.get(typ)
+        if builder is not None:
+            return builder(self, name, inputs)
+        if package == "aws":
+            return _aws_generic(self, typ, name, inputs)
+        if package == "azure-native":
+            return _azure_generic(typ, name, inputs)
+        if package == "gcp":
+            return _gcp_generic(typ, name, inputs)
+        return f"{name}-{_digest(typ, name, length=8)}", {}
+
+    # -- invokes ---------------------------------------------------------------------------
+
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        self.invokes.append(args)
+        handler = _INVOKES.get(args.token)
+        if handler is None:
+            raise NotImplementedError(
+                f"the offline plan has no mock for the invoke {args.token!r}; add one to "
+                "destkit.plan.mocks._INVOKES or avoid the data-source call"
+            )
+        return handler(self, args.args), None
+
+
+class RecordingMonitor(MockMonitor):
+    """Mock monitor that also records each registration's URN and parent URN."""
+
+    def __init__(self, mocks: KitMocks):
+        super().__init__(mocks)
+        self.parents: dict[str, str] = {}
+        self.order: list[str] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.parents[response.urn] = request.parent
+            self.order.append(response.urn)
+        return response
+
+
+# -- AWS shapes --------------------------------------------------------------------------------
+
+_AWS_GLOBAL_SERVICES = {"iam", "s3", "cloudfront", "route53", "wafv2-global"}
+
+
+def _physical_name(name: str, inputs: dict[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = inputs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    # Pulumi auto-naming appends a hyphen and seven random characters.
+    return f"{name}-{_digest(name, length=7)}"
+
+
+def _aws_arn(mocks: KitMocks, service: str, resource: str) -> str:
+    region = "" if service in _AWS_GLOBAL_SERVICES else mocks.region
+    account = "" if service == "s3" else AWS_ACCOUNT_ID
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+def _aws_generic(mocks: KitMocks, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    module = typ.split(":")[1].split("/")[0]
+    service = {"lambda": "lambda", "cloudwatch": "logs", "apigateway": "apigateway"}.get(module, module)
+    physical = _physical_name(name, inputs, "name")
+    return physical, {"arn": _aws_arn(mocks, service, f"{typ.split(':')[-1].lower()}/{physical}"),
+                      "tagsAll": inputs.get("tags") or {}}
+
+
+def _aws_bucket(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    bucket = _physical_name(name, inputs, "bucket")
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{mocks.region}.amazonaws.com",
+        "region": mocks.region,
+        "tagsAll": inputs.get("tags") or {},
+    }
+
+
+def _aws_kms_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    key_id = _uuid(name)
+    return key_id, {"keyId": key_id, "arn": _aws_arn(mocks, "kms", f"key/{key_id}")}
+
+
+def _aws_iam(kind: str) -> Callable[[KitMocks, str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+    def build(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        physical = _physical_name(name, inputs, "name")
+        path = inputs.get("path") or "/"
+        outputs: dict[str, Any] = {"name": physical, "arn": _aws_arn(mocks, "iam", f"{kind}{path}{physical}")}
+        if kind == "role":
+            outputs["uniqueId"] = "AROA" + _digest(name, length=16).upper()
+        if kind == "user":
+            outputs["uniqueId"] = "AIDA" + _digest(name, length=16).upper()
+        return physical, outputs
+
+    return build
+
+
+def _aws_access_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    key_id = "AKIA" + _digest(name, length=16).upper()
+    return key_id, {"status": inputs.get("status") or "Active"}
+
+
+def _aws_lambda(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    function_name = _physical_name(name, inputs, "name")
+    arn = _aws_arn(mocks, "lambda", f"function:{function_name}")
+    return function_name, {
+        "arn": arn,
+        "name": function_name,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "invokeArn": f"arn:aws:apigateway:{mocks.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        "version": "$LATEST",
+    }
+
+
+def _aws_layer(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    layer = _physical_name(name, inputs, "layerName")
+    arn = _aws_arn(mocks, "lambda", f"layer:{layer}")
+    return f"{arn}:1", {"arn": f"{arn}:1", "layerArn": arn, "version": "1"}
+
+
+def _aws_rest_api(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    api_id = _digest(name, length=10)
+    return api_id, {
+        "rootResourceId": _digest(name, "root", length=10),
+        "executionArn": f"arn:aws:execute-api:{mocks.region}:{AWS_ACCOUNT_ID}:{api_id}",
+        "arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{api_id}",
+        "name": _physical_name(name, inputs, "name"),
+    }
+
+
+def _aws_http_api(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    api_id = _digest(name, length=10)
+    return api_id, {
+        "apiEndpoint": f"https://{api_id}.execute-api.{mocks.region}.amazonaws.com",
+        "executionArn": f"arn:aws:execute-api:{mocks.region}:{AWS_ACCOUNT_ID}:{api_id}",
+        "arn": f"arn:aws:apigateway:{mocks.region}::/apis/{api_id}",
+    }
+
+
+def _aws_stage(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    api_id = inputs.get("restApi") or inputs.get("apiId") or _digest(name, length=10)
+    stage = inputs.get("stageName") or inputs.get("name") or "$default"
+    path = "restapis" if "restApi" in inputs else "apis"
+    suffix = "" if stage == "$default" else f"/{stage}"
+    return f"ags-{api_id}-{stage}", {
+        "arn": f"arn:aws:apigateway:{mocks.region}::/{path}/{api_id}/stages/{stage}",
+        "invokeUrl": f"https://{api_id}.execute-api.{mocks.region}.amazonaws.com{suffix}",
+        "executionArn": f"arn:aws:execute-api:{mocks.region}:{AWS_ACCOUNT_ID}:{api_id}/{stage}",
+    }
+
+
+def _aws_resource_id(prefix: str) -> Callable[[KitMocks, str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+    def build(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return f"{prefix}{_digest(name, length=10)}", {}
+
+    return build
+
+
+def _aws_authorizer(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    authorizer_id = _digest(name, length=6)
+    api_id = inputs.get("restApi") or inputs.get("apiId")
+    return authorizer_id, {"arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{api_id}/authorizers/{authorizer_id}"}
+
+
+def _aws_domain_name(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    domain = inputs.get("domainName") or f"{name}.example.com"
+    return domain, {
+        "regionalDomainName": f"d-{_digest(name, length=10)}.execute-api.{mocks.region}.amazonaws.com",
+        "regionalZoneId": "Z1UJRXOUMOOFQ8",
+        "arn": f"arn:aws:apigateway:{mocks.region}::/domainnames/{domain}",
+        "domainNameConfiguration": inputs.get("domainNameConfiguration"),
+    }
+
+
+def _aws_certificate(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    arn = _aws_arn(mocks, "acm", f"certificate/{_uuid(name)}")
+    domain = inputs.get("domainName") or f"{name}.example.com"
+    return arn, {
+        "arn": arn,
+        "domainValidationOptions": [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{_digest(name, length=32)}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_digest(name, 'v', length=32)}.acm-validations.aws.",
+            }
+        ],
+    }
+
+
+def _aws_user_pool(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    pool_id = f"{mocks.region}_{_digest(name, length=9)}"
+    return pool_id, {
+        "arn": _aws_arn(mocks, "cognito-idp", f"userpool/{pool_id}"),
+        "endpoint": f"cognito-idp.{mocks.region}.amazonaws.com/{pool_id}",
+        "name": inputs.get("name") or name,
+    }
+
+
+def _aws_user_pool_client(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return _digest(name, length=26), {}
+
+
+def _aws_user_pool_domain(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    domain = inputs.get("domain") or name
+    return domain, {"cloudfrontDistribution": f"{_digest(name, length=14)}.cloudfront.net"}
+
+
+def _aws_secret(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    secret_name = _physical_name(name, inputs, "name")
+    arn = _aws_arn(mocks, "secretsmanager", f"secret:{secret_name}-{_digest(name, length=6)}")
+    return arn, {"arn": arn, "name": secret_name}
+
+
+def _aws_log_group(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    group = _physical_name(name, inputs, "name")
+    return group, {"arn": _aws_arn(mocks, "logs", f"log-group:{group}"), "name": group}
+
+
+def _aws_transfer_server(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    server_id = "s-" + _digest(name, length=17)
+    return server_id, {
+        "arn": _aws_arn(mocks, "transfer", f"server/{server_id}"),
+        "endpoint": f"{server_id}.server.transfer.{mocks.region}.amazonaws.com",
+        "hostKeyFingerprint": "SHA256:" + _digest(name, "host", length=43),
+    }
+
+
+def _aws_eip(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # 203.0.113.0/24 is TEST-NET-3 (RFC 5737): documentation addresses that route nowhere.
+    host = int(_digest(name, length=2), 16) % 254 + 1
+    allocation = "eipalloc-" + _digest(name, length=17)
+    return allocation, {"allocationId": allocation, "publicIp": f"203.0.113.{host}"}
+
+
+def _aws_web_acl(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    acl_id = _uuid(name)
+    acl_name = inputs.get("name") or name
+    return acl_id, {"arn": _aws_arn(mocks, "wafv2", f"regional/webacl/{acl_name}/{acl_id}"), "capacity": 100}
+
+
+def _uuid(seed: str) -> str:
+    digest = _digest(seed, length=32)
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+
+
+# -- Azure and GCP shapes (generic; per-type shapes are added with each cloud) --------------------
+
+
+def _azure_generic(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    module, kind = typ.split(":")[1], typ.split(":")[2]
+    group = inputs.get("resourceGroupName") or "destkit-plan-rg"
+    physical = _physical_name(name, inputs, "name", "accountName", "vaultName", "serviceName")
+    resource_id = (
+        f"/subscriptions/{AZURE_SUBSCRIPTION_ID}/resourceGroups/{group}/providers/"
+        f"Microsoft.{module.capitalize()}/{kind[0].lower() + kind[1:]}s/{physical}"
+    )
+    return resource_id, {"name": physical, "id": resource_id}
+
+
+def _gcp_generic(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    module = typ.split(":")[1].split("/")[0]
+    physical = _physical_name(name, inputs, "name", "accountId")
+    project = inputs.get("project") or GCP_PROJECT
+    resource_id = f"projects/{project}/{module}/{physical}"
+    return resource_id, {"name": physical, "project": project, "selfLink": f"https://plan.invalid/{resource_id}"}
+
+
+_TYPE_OUTPUTS: dict[str, Callable[[KitMocks, str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "aws:s3/bucket:Bucket": _aws_bucket,
+    "aws:kms/key:Key": _aws_kms_key,
+    "aws:iam/role:Role": _aws_iam("role"),
+    "aws:iam/user:User": _aws_iam("user"),
+    "aws:iam/group:Group": _aws_iam("group"),
+    "aws:iam/policy:Policy": _aws_iam("policy"),
+    "aws:iam/accessKey:AccessKey": _aws_access_key,
+    "aws:lambda/function:Function": _aws_lambda,
+    "aws:lambda/layerVersion:LayerVersion": _aws_layer,
+    "aws:apigateway/restApi:RestApi": _aws_rest_api,
+    "aws:apigateway/stage:Stage": _aws_stage,
+    "aws:apigateway/deployment:Deployment": _aws_resource_id(""),
+    "aws:apigateway/resource:Resource": _aws_resource_id(""),
+    "aws:apigateway/authorizer:Authorizer": _aws_authorizer,
+    "aws:apigateway/domainName:DomainName": _aws_domain_name,
+    "aws:apigatewayv2/api:Api": _aws_http_api,
+    "aws:apigatewayv2/stage:Stage": _aws_stage,
+    "aws:apigatewayv2/authorizer:Authorizer": _aws_authorizer,
+    "aws:acm/certificate:Certificate": _aws_certificate,
+    "aws:cognito/userPool:UserPool": _aws_user_pool,
+    "aws:cognito/userPoolClient:UserPoolClient": _aws_user_pool_client,
+    "aws:cognito/userPoolDomain:UserPoolDomain": _aws_user_pool_domain,
+    "aws:secretsmanager/secret:Secret": _aws_secret,
+    "aws:cloudwatch/logGroup:LogGroup": _aws_log_group,
+    "aws:transfer/server:Server": _aws_transfer_server,
+    "aws:ec2/eip:Eip": _aws_eip,
+    "aws:ec2/vpc:Vpc": _aws_resource_id("vpc-0"),
+    "aws:ec2/subnet:Subnet": _aws_resource_id("subnet-0"),
+    "aws:ec2/securityGroup:SecurityGroup": _aws_resource_id("sg-0"),
+    "aws:ec2/internetGateway:InternetGateway": _aws_resource_id("igw-0"),
+    "aws:ec2/routeTable:RouteTable": _aws_resource_id("rtb-0"),
+    "aws:wafv2/webAcl:WebAcl": _aws_web_acl,
+}
+
+
+# -- invokes ---------------------------------------------------------------------------------------
+
+
+def _caller_identity(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "accountId": AWS_ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{AWS_ACCOUNT_ID}:user/destkit-plan",
+        "userId": "AIDAPLANUSER000000000",
+        "id": AWS_ACCOUNT_ID,
+    }
+
+
+def _region(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    return {"name": mocks.region, "region": mocks.region, "id": mocks.region,
+            "endpoint": f"ec2.{mocks.region}.amazonaws.com", "description": mocks.region}
+
+
+def _partition(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
+
+
+def _azure_client_config(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "clientId": "00000000-0000-4000-8000-000000000003",
+        "objectId": "00000000-0000-4000-8000-000000000004",
+        "subscriptionId": AZURE_SUBSCRIPTION_ID,
+        "tenantId": AZURE_TENANT_ID,
+    }
+
+
+def _azure_storage_keys(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    account = args.get("accountName", "account")
+    value = (
+        f"{mocks.secret_sentinel}-{account}-key1" if mocks.secret_sentinel else f"plan-{_digest(account, length=40)}"
+    )
+    return {"keys": [{"keyName": "key1", "value": value, "permissions": "FULL"}]}
+
+
+def _gcp_project(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    project = args.get("projectId") or GCP_PROJECT
+    return {"projectId": project, "number": GCP_PROJECT_NUMBER, "name": project, "id": f"projects/{project}"}
+
+
+def _gcp_client_config(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    return {"project": GCP_PROJECT, "region": "europe-west1", "zone": "europe-west1-b", "id": "plan"}
+
+
+def _gcs_service_account(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "emailAddress": f"service-{GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+        "member": f"serviceAccount:service-{GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+        "id": "gcs-agent",
+    }
+
+
+_INVOKES: dict[str, Callable[[KitMocks, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:index/getPartition:getPartition": _partition,
+    "azure-native:authorization:getClientConfig": _azure_client_config,
+    "azuread:index/getClientConfig:getClientConfig": _azure_client_config,
+    "azure-native:storage:listStorageAccountKeys": _azure_storage_keys,
+    "gcp:organizations/getProject:getProject": _gcp_project,
+    "gcp:organizations/getClientConfig:getClientConfig": _gcp_client_config,
+    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _gcs_service_account,
+}
