@@ -23,7 +23,14 @@ from destkit.files import (
 from destkit.files.pgp import PgpError, decrypt, looks_encrypted
 
 CODECS = ["none", "gzip", "bzip2", "lz4", "snappy", "deflate"]
-SUFFIX = {"none": "", "gzip": ".gz", "bzip2": ".bz2", "lz4": ".lz4", "snappy": ".snappy", "deflate": ".deflate"}
+SUFFIX = {
+    "none": "",
+    "gzip": ".gz",
+    "bzip2": ".bz2",
+    "lz4": ".lz4",
+    "snappy": ".snappy",
+    "deflate": ".deflate",
+}
 SEGMENT = "0a1b2c3d-0000-4000-8000-000000000001"
 
 
@@ -280,7 +287,15 @@ def pgp_pair(tmp_path_factory):
     """A throwaway Curve25519 key pair: (private key, encrypt function)."""
     home = tmp_path_factory.mktemp("gnupg")
     home.chmod(0o700)
-    _gpg(home, "--passphrase", "", "--quick-gen-key", "destkit-test@example.invalid", "future-default", "default")
+    _gpg(
+        home,
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "destkit-test@example.invalid",
+        "future-default",
+        "default",
+    )
     private = _gpg(home, "--export-secret-keys", "--armor", "--passphrase", "")
 
     def encrypt(data: bytes) -> bytes:

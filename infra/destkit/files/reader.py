@@ -27,7 +27,10 @@ class ExportFileError(ValueError):
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read one export. ``file_type`` and ``compression`` default to the values parsed from the file name."""
+    """How to read one export.
+
+    ``file_type`` and ``compression`` default to the values parsed from the file name.
+    """
 
     file_type: str | None = None
     compression: str | None = None
