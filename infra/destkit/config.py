@@ -202,7 +202,9 @@ class CustomDomainConfig(_Model):
 
 class StreamingConfig(_Model):
     enabled: bool = Field(default=True, description="Deploy the streaming (real-time) endpoint.")
-    auth: AuthMode = Field(default=AuthMode.OAUTH2, description="How AEP authenticates: oauth2, bearer or basic.")
+    auth: AuthMode = Field(
+        default=AuthMode.OAUTH2, description="How AEP authenticates: oauth2, bearer or basic."
+    )
     oauth2: OAuth2Config = Field(default_factory=OAuth2Config)
     audience_api: bool = Field(
         default=False, description="Deploy the audience metadata API (POST/PUT/DELETE /audiences)."
@@ -222,7 +224,9 @@ class StreamingConfig(_Model):
         le=512 * 1024 * 1024,
         description="Largest body after gzip decompression, in bytes; larger bodies get 413.",
     )
-    throttle_rate: int = Field(default=500, ge=1, le=10000, description="Steady request rate limit, per second.")
+    throttle_rate: int = Field(
+        default=500, ge=1, le=10000, description="Steady request rate limit, per second."
+    )
     throttle_burst: int = Field(default=1000, ge=1, le=5000, description="Request burst limit.")
     reserved_concurrency: int | None = Field(
         default=100, ge=1, le=1000, description="AWS only: reserved concurrency of the intake function."
@@ -276,7 +280,8 @@ class SftpConfig(_Model):
         description="Optional RSA public key (OpenSSH format) per tenant; a key pair is generated otherwise.",
     )
     experimental: bool = Field(
-        default=False, description="GCP only: acknowledge that the Compute Engine SFTP server is experimental."
+        default=False,
+        description="GCP only: acknowledge that the Compute Engine SFTP server is experimental.",
     )
 
 
@@ -290,7 +295,9 @@ class BlobConfig(_Model):
 
 class AdlsConfig(_Model):
     enabled: bool = False
-    secret_validity_days: int = Field(default=365, ge=1, le=730, description="Service principal secret lifetime.")
+    secret_validity_days: int = Field(
+        default=365, ge=1, le=730, description="Service principal secret lifetime."
+    )
 
 
 class GcsConfig(_Model):
@@ -303,11 +310,15 @@ class BatchConfig(_Model):
     blob: BlobConfig = Field(default_factory=BlobConfig)
     adls: AdlsConfig = Field(default_factory=AdlsConfig)
     gcs: GcsConfig = Field(default_factory=GcsConfig)
-    expire_days: int = Field(default=30, ge=1, le=3650, description="Delete landed files after this many days.")
+    expire_days: int = Field(
+        default=30, ge=1, le=3650, description="Delete landed files after this many days."
+    )
     noncurrent_version_days: int = Field(
         default=7, ge=1, le=365, description="Delete overwritten or deleted versions after this many days."
     )
-    abort_multipart_days: int = Field(default=1, ge=1, le=7, description="Abort incomplete uploads after days.")
+    abort_multipart_days: int = Field(
+        default=1, ge=1, le=7, description="Abort incomplete uploads after days."
+    )
 
 
 class AwsVpcConfig(_Model):
@@ -335,7 +346,8 @@ class AwsConfig(_Model):
         description="Existing S3 server-access-log bucket. Created when unset.",
     )
     vpc: AwsVpcConfig | None = Field(
-        default=None, description="Existing VPC and subnets for the SFTP endpoint. A minimal VPC is created when unset."
+        default=None,
+        description="Existing VPC and subnets for the SFTP endpoint. A minimal VPC is created when unset.",
     )
     manage_apigateway_account: bool = Field(
         default=False,
@@ -345,11 +357,16 @@ class AwsConfig(_Model):
 
 class AzureConfig(_Model):
     location: str = Field(default="westeurope", pattern=r"^[a-z0-9]+$")
-    resource_group_name: str | None = Field(default=None, description="Existing resource group. Created when unset.")
+    resource_group_name: str | None = Field(
+        default=None, description="Existing resource group. Created when unset."
+    )
     key_vault_id: str | None = Field(default=None, description="Existing Key Vault resource id.")
-    log_analytics_workspace_id: str | None = Field(default=None, description="Existing workspace resource id.")
+    log_analytics_workspace_id: str | None = Field(
+        default=None, description="Existing workspace resource id."
+    )
     apim_profile: Literal["consumption", "isolated"] = Field(
-        default="consumption", description="consumption (fast, public) or isolated (Premium v2 tier in a VNet)."
+        default="consumption",
+        description="consumption (fast, public) or isolated (Premium v2 tier in a VNet).",
     )
     apim_publisher_email: str = Field(
         default="platform-team@example.com", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -442,11 +459,15 @@ class KitConfig(_Model):
         tenants = set(self.tenants)
 
         if not streaming.enabled and not _any_batch_enabled(self.batch):
-            problems.append("streaming.enabled is false and no batch location is enabled: enable at least one")
+            problems.append(
+                "streaming.enabled is false and no batch location is enabled: enable at least one"
+            )
 
         if streaming.enabled and streaming.auth is AuthMode.OAUTH2:
             if oauth2.issuer is IssuerKind.EXTERNAL and oauth2.external is None:
-                problems.append("streaming.oauth2.external: required when streaming.oauth2.issuer is external")
+                problems.append(
+                    "streaming.oauth2.external: required when streaming.oauth2.issuer is external"
+                )
             if oauth2.issuer is IssuerKind.MANAGED and oauth2.external is not None:
                 problems.append(
                     "streaming.oauth2.external: a managed issuer cannot also have an external issuer; "
@@ -478,20 +499,24 @@ class KitConfig(_Model):
             )
         if cloud != "aws" and streaming.api_flavor != "rest":
             problems.append("streaming.api_flavor: only applies to aws; remove it")
-        if streaming.custom_domain is not None and cloud != "aws":
-            if streaming.custom_domain.certificate_arn or streaming.custom_domain.hosted_zone_id:
-                problems.append("streaming.custom_domain: certificate_arn and hosted_zone_id apply only to aws")
+        domain = streaming.custom_domain
+        if domain is not None and cloud != "aws" and (domain.certificate_arn or domain.hosted_zone_id):
+            problems.append("streaming.custom_domain: certificate_arn and hosted_zone_id apply only to aws")
 
         for location, allowed in (("s3", "aws"), ("blob", "azure"), ("adls", "azure"), ("gcs", "gcp")):
             if getattr(self.batch, location).enabled and cloud != allowed:
-                problems.append(f"batch.{location}.enabled: {location} drop zones run on {allowed}, not on {cloud}")
+                problems.append(
+                    f"batch.{location}.enabled: {location} drop zones run on {allowed}, not on {cloud}"
+                )
         s3 = self.batch.s3
         if s3.writer == "assume_role" and not s3.external_id:
             problems.append("batch.s3.external_id: required when batch.s3.writer is assume_role")
         if s3.writer == "access_key" and s3.external_id:
             problems.append("batch.s3.external_id: only used with batch.s3.writer assume_role; remove it")
-        for key, cidrs in (("batch.s3.allowed_cidrs", s3.allowed_cidrs or []),
-                           ("batch.sftp.allowed_cidrs", self.batch.sftp.allowed_cidrs)):
+        for key, cidrs in (
+            ("batch.s3.allowed_cidrs", s3.allowed_cidrs or []),
+            ("batch.sftp.allowed_cidrs", self.batch.sftp.allowed_cidrs),
+        ):
             for cidr in cidrs:
                 problem = _check_cidr(cidr)
                 if problem:
@@ -503,7 +528,9 @@ class KitConfig(_Model):
             )
         for tenant, key in sftp.public_keys.items():
             if tenant not in tenants:
-                problems.append(f"batch.sftp.public_keys: {tenant!r} is not a tenant; allowed: {sorted(tenants)}")
+                problems.append(
+                    f"batch.sftp.public_keys: {tenant!r} is not a tenant; allowed: {sorted(tenants)}"
+                )
             if not re.match(r"^ssh-rsa AAAA[0-9A-Za-z+/]+=*( .*)?$", key.strip()):
                 problems.append(
                     f"batch.sftp.public_keys.{tenant}: AEP needs an RSA key; expected an OpenSSH "
@@ -512,7 +539,9 @@ class KitConfig(_Model):
         for field_name in ("bearer_tokens", "basic_passwords"):
             for tenant in getattr(self.secrets, field_name):
                 if tenant not in tenants:
-                    problems.append(f"secrets.{field_name}: {tenant!r} is not a tenant; allowed: {sorted(tenants)}")
+                    problems.append(
+                        f"secrets.{field_name}: {tenant!r} is not a tenant; allowed: {sorted(tenants)}"
+                    )
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -571,15 +600,19 @@ def _format_errors(error: ValidationError) -> list[str]:
             # Cross-field problems already name their key paths, relative to the namespace.
             problems.extend(f"destkit:{line}" for line in message.splitlines())
             continue
-        key = "destkit:" + location[0] + "".join(
-            f"[{part}]" if part.isdigit() else f".{part}" for part in location[1:]
+        key = (
+            "destkit:"
+            + location[0]
+            + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in location[1:])
         )
         value = item.get("input")
         shown = "[secret]" if location[0] == "secrets" else _short_repr(value)
         if item["type"] == "missing":
             problems.append(f"{key}: missing; {_describe_field(location)}")
         elif item["type"] == "extra_forbidden":
-            problems.append(f"{key}: unknown key (received {shown}); check the spelling against docs/configuration.md")
+            problems.append(
+                f"{key}: unknown key (received {shown}); check the spelling against docs/configuration.md"
+            )
         else:
             problems.append(f"{key}: {message} (received {shown})")
     return problems
@@ -614,12 +647,16 @@ def load_raw_config() -> dict[str, Any]:
     """
     from pulumi.runtime import config as runtime_config
 
+    # The language host passes config in the PULUMI_CONFIG environment variable; the mock engine
+    # and the Automation API set it in the runtime's config map, which takes precedence.
+    values = dict(runtime_config.get_config_env())
+    values.update(runtime_config.CONFIG.get())
     raw: dict[str, Any] = {}
     prefix = NAMESPACE + ":"
-    for full_key, value in runtime_config.CONFIG.items():
+    for full_key, value in values.items():
         if not full_key.startswith(prefix):
             continue
-        key = full_key[len(prefix):]
+        key = full_key[len(prefix) :]
         # Pulumi stores "destkit:config:key" in older engines; normalise it.
         key = key.removeprefix("config:")
         raw[key] = _decode(value)

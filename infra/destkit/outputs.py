@@ -30,37 +30,74 @@ OUTPUTS: tuple[OutputSpec, ...] = (
     # Streaming endpoint.
     OutputSpec("url", "string", False, ALL, "HTTPS URL that AEP posts profile batches to."),
     OutputSpec("auth_type", "string", False, ALL, "Streaming authentication: oauth2, bearer or basic."),
-    OutputSpec("token_url", "string", False, ALL, "OAuth 2.0 token endpoint (client credentials), oauth2 only."),
+    OutputSpec(
+        "token_url", "string", False, ALL, "OAuth 2.0 token endpoint (client credentials), oauth2 only."
+    ),
     OutputSpec("scope", "string", False, ALL, "Scope AEP requests from the token endpoint, oauth2 only."),
     OutputSpec("client_ids", "map[string]", False, ALL, "OAuth 2.0 client id per tenant.", True),
     OutputSpec("client_secrets", "map[string]", True, ALL, "OAuth 2.0 client secret per tenant.", True),
     OutputSpec("tokens", "map[string]", True, ALL, "Bearer token per tenant, bearer only.", True),
     OutputSpec("usernames", "map[string]", False, ALL, "Basic-auth user name per tenant, basic only.", True),
     OutputSpec("passwords", "map[string]", True, ALL, "Basic-auth password per tenant, basic only.", True),
-    OutputSpec("audience_api_url", "string", False, ALL, "Base URL of the audience metadata API, when enabled."),
+    OutputSpec(
+        "audience_api_url", "string", False, ALL, "Base URL of the audience metadata API, when enabled."
+    ),
     OutputSpec("max_body_bytes", "integer", False, ALL, "Largest decoded request body the intake accepts."),
     OutputSpec("sink", "string", False, ALL, "Bucket or container where accepted payloads land."),
     OutputSpec("sink_prefixes", "map[string]", False, ALL, "Sink prefix per tenant.", True),
     # Batch drop zones.
     OutputSpec("s3_bucket", "string", False, ("aws",), "Drop-zone bucket for AEP's S3 destination."),
-    OutputSpec("s3_prefixes", "map[string]", False, ("aws",), "Folder path per tenant in the S3 drop zone.", True),
+    OutputSpec(
+        "s3_prefixes", "map[string]", False, ("aws",), "Folder path per tenant in the S3 drop zone.", True
+    ),
     OutputSpec("s3_access_key_ids", "map[string]", False, ("aws",), "Writer access key id per tenant.", True),
     OutputSpec("s3_secret_access_keys", "map[string]", True, ("aws",), "Writer secret key per tenant.", True),
-    OutputSpec("s3_role_arns", "map[string]", False, ("aws",), "Writer role ARN per tenant (assume_role).", True),
+    OutputSpec(
+        "s3_role_arns", "map[string]", False, ("aws",), "Writer role ARN per tenant (assume_role).", True
+    ),
     OutputSpec("s3_external_id", "string", True, ("aws",), "sts:ExternalId the role requires (assume_role)."),
     OutputSpec("sftp_host", "string", False, ALL, "SFTP host name or address."),
     OutputSpec("sftp_port", "integer", False, ALL, "SFTP port."),
     OutputSpec("sftp_usernames", "map[string]", False, ALL, "SFTP user name per tenant.", True),
-    OutputSpec("sftp_private_keys", "map[string]", True, ALL, "RSA private key (base64 PEM) per tenant.", True),
+    OutputSpec(
+        "sftp_private_keys", "map[string]", True, ALL, "RSA private key (base64 PEM) per tenant.", True
+    ),
     OutputSpec("sftp_root_directories", "map[string]", False, ALL, "SFTP root directory per tenant.", True),
-    OutputSpec("blob_connection_strings", "map[string]", True, ("azure",), "Landing-account connection string per tenant.", True),
+    OutputSpec(
+        "blob_connection_strings",
+        "map[string]",
+        True,
+        ("azure",),
+        "Landing-account connection string per tenant.",
+        True,
+    ),
     OutputSpec("blob_containers", "map[string]", False, ("azure",), "Landing container per tenant.", True),
-    OutputSpec("adls_urls", "map[string]", False, ("azure",), "abfss:// URL of the tenant's file system.", True),
-    OutputSpec("adls_tenant_id", "string", False, ("azure",), "Entra ID tenant of the ADLS service principals."),
-    OutputSpec("adls_client_ids", "map[string]", False, ("azure",), "ADLS service principal client id per tenant.", True),
-    OutputSpec("adls_client_secrets", "map[string]", True, ("azure",), "ADLS service principal secret per tenant.", True),
+    OutputSpec(
+        "adls_urls", "map[string]", False, ("azure",), "abfss:// URL of the tenant's file system.", True
+    ),
+    OutputSpec(
+        "adls_tenant_id", "string", False, ("azure",), "Entra ID tenant of the ADLS service principals."
+    ),
+    OutputSpec(
+        "adls_client_ids",
+        "map[string]",
+        False,
+        ("azure",),
+        "ADLS service principal client id per tenant.",
+        True,
+    ),
+    OutputSpec(
+        "adls_client_secrets",
+        "map[string]",
+        True,
+        ("azure",),
+        "ADLS service principal secret per tenant.",
+        True,
+    ),
     OutputSpec("gcs_bucket", "string", False, ("gcp",), "Drop-zone bucket for AEP's GCS destination."),
-    OutputSpec("gcs_prefixes", "map[string]", False, ("gcp",), "Folder path per tenant in the GCS drop zone.", True),
+    OutputSpec(
+        "gcs_prefixes", "map[string]", False, ("gcp",), "Folder path per tenant in the GCS drop zone.", True
+    ),
     OutputSpec("gcs_hmac_access_ids", "map[string]", False, ("gcp",), "HMAC access id per tenant.", True),
     OutputSpec("gcs_hmac_secrets", "map[string]", True, ("gcp",), "HMAC secret per tenant.", True),
 )
@@ -96,5 +133,7 @@ def render_markdown() -> str:
     ]
     for spec in OUTPUTS:
         secret = "yes" if spec.secret else "no"
-        lines.append(f"| `{spec.name}` | {spec.type} | {secret} | {', '.join(spec.clouds)} | {spec.meaning} |")
+        lines.append(
+            f"| `{spec.name}` | {spec.type} | {secret} | {', '.join(spec.clouds)} | {spec.meaning} |"
+        )
     return "\n".join(lines) + "\n"

@@ -35,9 +35,9 @@ def build(config: KitConfig) -> Mapping[str, Any]:
     if cloud is Cloud.AWS:
         from destkit.aws.stack import build_stack
     elif cloud is Cloud.AZURE:
-        from destkit.azure.stack import build_stack  # type: ignore[no-redef]
+        from destkit.azure.stack import build_stack
     else:
-        from destkit.gcp.stack import build_stack  # type: ignore[no-redef]
+        from destkit.gcp.stack import build_stack
     outputs = dict(build_stack(config))
 
     unknown = sorted(set(outputs) - set(BY_NAME))

@@ -48,7 +48,9 @@ def record(
     """Record that ``resource`` deliberately does not meet ``control``, and why."""
     if len(reason.strip()) < 10:
         raise ValueError(f"waiver for {control} on {resource}: the reason must say why (got {reason!r})")
-    waiver = Waiver(control=control, resource=resource, reason=reason.strip(), review_by=review_by, source=source)
+    waiver = Waiver(
+        control=control, resource=resource, reason=reason.strip(), review_by=review_by, source=source
+    )
     if waiver not in _registry:
         _registry.append(waiver)
     return waiver

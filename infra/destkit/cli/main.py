@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # noqa: BLE001 - the last line of defence reports and exits 3
+    except Exception as error:
         logging.getLogger("destkit").debug("internal error", exc_info=True)
         print(
             f"destkit: internal error: {type(error).__name__}: {error} (rerun with -v for the traceback)",

@@ -27,15 +27,15 @@ from destkit.plan.model import ComplianceResult, PlannedResource
 
 # The engine's wire envelope for a secret value (pulumi.runtime.rpc._special_sig_key and
 # _special_secret_sig).
-_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 - a protocol constant, not a credential
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - a protocol constant, not a credential
 _ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 _ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-SECRET_MASK = "[secret]"
-PLACEHOLDER_SECRET = "destkit-plan-placeholder-secret-value-0000"
+SECRET_MASK = "[secret]"  # noqa: S105 - the mask shown in place of secrets
+PLACEHOLDER_SECRET = "destkit-plan-placeholder-secret-value-0000"  # noqa: S105 - stands in for encrypted config
 
 
 class PlanError(Exception):
@@ -72,7 +72,10 @@ class PlanResult:
         return [resource for resource in self.resources if resource.parent == urn]
 
     def masked_outputs(self) -> dict[str, Any]:
-        return {name: SECRET_MASK if name in self.secret_outputs else value for name, value in self.outputs.items()}
+        return {
+            name: SECRET_MASK if name in self.secret_outputs else value
+            for name, value in self.outputs.items()
+        }
 
 
 def run_program(
@@ -94,8 +97,12 @@ def run_program(
     from pulumi.runtime.config import set_all_config
 
     config = dict(config or {})
-    region = str(config.get("aws:region") or config.get("gcp:region") or config.get("azure-native:location")
-                 or "us-east-1")
+    region = str(
+        config.get("aws:region")
+        or config.get("gcp:region")
+        or config.get("azure-native:location")
+        or "us-east-1"
+    )
     mocks = mocks or KitMocks(region=region)
     monitor = RecordingMonitor(mocks)
 
@@ -116,7 +123,7 @@ def run_program(
     _run()
 
     root = pulumi.runtime.get_root_resource()
-    exported = dict(root.outputs) if root is not None and getattr(root, "outputs", None) else {}
+    exported = dict(getattr(root, "outputs", None) or {})
     outputs: dict[str, Any] = {}
     secret_outputs: list[str] = []
     for name, value in exported.items():
@@ -249,7 +256,7 @@ class Project:
 
     def stacks(self) -> list[str]:
         files = sorted(self.stack_config_dir.glob("Pulumi.*.yaml"))
-        return [path.name[len("Pulumi."):-len(".yaml")] for path in files]
+        return [path.name[len("Pulumi.") : -len(".yaml")] for path in files]
 
 
 def find_project(start: Path | None = None) -> Project:

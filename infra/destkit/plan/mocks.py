@@ -104,7 +104,7 @@ class RecordingMonitor(MockMonitor):
         self.parents: dict[str, str] = {}
         self.order: list[str] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self.parents[response.urn] = request.parent
@@ -136,8 +136,10 @@ def _aws_generic(mocks: KitMocks, typ: str, name: str, inputs: dict[str, Any]) -
     module = typ.split(":")[1].split("/")[0]
     service = {"lambda": "lambda", "cloudwatch": "logs", "apigateway": "apigateway"}.get(module, module)
     physical = _physical_name(name, inputs, "name")
-    return physical, {"arn": _aws_arn(mocks, service, f"{typ.split(':')[-1].lower()}/{physical}"),
-                      "tagsAll": inputs.get("tags") or {}}
+    return physical, {
+        "arn": _aws_arn(mocks, service, f"{typ.split(':')[-1].lower()}/{physical}"),
+        "tagsAll": inputs.get("tags") or {},
+    }
 
 
 def _aws_bucket(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -235,7 +237,9 @@ def _aws_resource_id(prefix: str) -> Callable[[KitMocks, str, dict[str, Any]], t
 def _aws_authorizer(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     authorizer_id = _digest(name, length=6)
     api_id = inputs.get("restApi") or inputs.get("apiId")
-    return authorizer_id, {"arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{api_id}/authorizers/{authorizer_id}"}
+    return authorizer_id, {
+        "arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{api_id}/authorizers/{authorizer_id}"
+    }
 
 
 def _aws_domain_name(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -339,7 +343,11 @@ def _gcp_generic(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict
     physical = _physical_name(name, inputs, "name", "accountId")
     project = inputs.get("project") or GCP_PROJECT
     resource_id = f"projects/{project}/{module}/{physical}"
-    return resource_id, {"name": physical, "project": project, "selfLink": f"https://plan.invalid/{resource_id}"}
+    return resource_id, {
+        "name": physical,
+        "project": project,
+        "selfLink": f"https://plan.invalid/{resource_id}",
+    }
 
 
 _TYPE_OUTPUTS: dict[str, Callable[[KitMocks, str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
@@ -391,12 +399,22 @@ def _caller_identity(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _region(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
-    return {"name": mocks.region, "region": mocks.region, "id": mocks.region,
-            "endpoint": f"ec2.{mocks.region}.amazonaws.com", "description": mocks.region}
+    return {
+        "name": mocks.region,
+        "region": mocks.region,
+        "id": mocks.region,
+        "endpoint": f"ec2.{mocks.region}.amazonaws.com",
+        "description": mocks.region,
+    }
 
 
 def _partition(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
-    return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
+    return {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+        "id": "aws",
+    }
 
 
 def _azure_client_config(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
@@ -411,7 +429,9 @@ def _azure_client_config(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any
 def _azure_storage_keys(mocks: KitMocks, args: dict[str, Any]) -> dict[str, Any]:
     account = args.get("accountName", "account")
     value = (
-        f"{mocks.secret_sentinel}-{account}-key1" if mocks.secret_sentinel else f"plan-{_digest(account, length=40)}"
+        f"{mocks.secret_sentinel}-{account}-key1"
+        if mocks.secret_sentinel
+        else f"plan-{_digest(account, length=40)}"
     )
     return {"keys": [{"keyName": "key1", "value": value, "permissions": "FULL"}]}
 

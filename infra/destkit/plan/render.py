@@ -17,11 +17,15 @@ SCHEMA_VERSION = 1
 
 
 def masked_inputs(resource: PlannedResource) -> dict[str, Any]:
-    return {key: SECRET_MASK if key in resource.secret_paths else value for key, value in resource.inputs.items()}
+    return {
+        key: SECRET_MASK if key in resource.secret_paths else value for key, value in resource.inputs.items()
+    }
 
 
 def mandatory_violations(result: PlanResult) -> list[ComplianceResult]:
-    return [item for item in result.compliance if item.status == "violated" and item.enforcement == "mandatory"]
+    return [
+        item for item in result.compliance if item.status == "violated" and item.enforcement == "mandatory"
+    ]
 
 
 def to_json_document(result: PlanResult) -> dict[str, Any]:
@@ -145,7 +149,9 @@ def _render_compliance(result: PlanResult) -> list[str]:
                 if item.remediation:
                     lines.append(f"        fix: {item.remediation}")
             elif item.status == "waived":
-                lines.append(f"      {_resource_label(item.resource)}: {item.reason} (review by {item.review_by})")
+                lines.append(
+                    f"      {_resource_label(item.resource)}: {item.reason} (review by {item.review_by})"
+                )
             if item.warning:
                 lines.append(f"      warning: {item.warning}")
         if status == "not applicable" and items[0].reason:

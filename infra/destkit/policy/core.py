@@ -1,0 +1,258 @@
+"""The building blocks of the policy pack: controls, the stack view they check, input helpers.
+
+A control is a plain function over one resource and the stack it belongs to. It returns the list
+of problems it found (empty when the resource meets the control). The same function runs offline
+in ``destkit plan`` (:mod:`destkit.policy.evaluate`) and inside ``pulumi preview --policy-pack``
+(:mod:`destkit.policy.crossguard`). Inputs are read in the engine's wire shape: camelCase keys,
+secrets already unwrapped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from destkit.plan.model import PlannedResource
+
+Check = Callable[[PlannedResource, "Stack"], list[str]]
+Enforcement = Literal["mandatory", "advisory"]
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of the compliance catalogue, as the pack enforces it."""
+
+    key: str
+    """Catalogue row, for example ``A1``; used to order the controls."""
+    name: str
+    """Short name, also the policy name (``s3-block-public-access``)."""
+    cloud: str
+    summary: str
+    """What must hold, in one or two sentences."""
+    source_ids: tuple[str, ...]
+    resource_types: tuple[str, ...]
+    """Type tokens the check runs on; the control is not applicable when none is in the stack."""
+    remediation: str
+    enforcement: Enforcement
+    check: Check | None
+    cross_resource: bool
+    """True when the check reads other resources of the stack (a stack policy in the pack)."""
+    absent_passes: str | None
+    """For controls that forbid a resource type: the pass reason when the stack has none."""
+    not_applicable: str | None
+    """Set for catalogue rows that never apply to what the kit deploys: the reason."""
+    selector: Callable[[PlannedResource], bool] | None = None
+    """Narrows ``resource_types`` to the resources the control is about (for example SFTP accounts)."""
+    scope: str = ""
+    """Words for the selected resources, used in the not-applicable reason."""
+
+    def targets(self, stack: Stack) -> list[PlannedResource]:
+        """Return the resources of ``stack`` this control checks."""
+        found = stack.of_type(*self.resource_types)
+        if self.selector is not None:
+            found = [resource for resource in found if self.selector(resource)]
+        return found
+
+    def applies_to(self, resource: PlannedResource) -> bool:
+        if resource.type not in self.resource_types:
+            return False
+        return self.selector is None or self.selector(resource)
+
+
+CONTROLS: list[Control] = []
+
+
+def control(
+    key: str,
+    name: str,
+    *,
+    cloud: str,
+    types: Iterable[str],
+    sources: str,
+    summary: str,
+    remediation: str,
+    advisory: bool = False,
+    cross_resource: bool = False,
+    absent_passes: str | None = None,
+    selector: Callable[[PlannedResource], bool] | None = None,
+    scope: str = "",
+) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of control ``name``.
+
+    ``sources`` is the catalogue's list of source ids, separated by semicolons.
+    """
+
+    def register(check: Check) -> Check:
+        _add(
+            Control(
+                key=key,
+                name=name,
+                cloud=cloud,
+                summary=summary,
+                source_ids=_split_sources(sources),
+                resource_types=tuple(types),
+                remediation=remediation,
+                enforcement="advisory" if advisory else "mandatory",
+                check=check,
+                cross_resource=cross_resource,
+                absent_passes=absent_passes,
+                not_applicable=None,
+                selector=selector,
+                scope=scope,
+            )
+        )
+        return check
+
+    return register
+
+
+def not_applicable_control(key: str, name: str, *, cloud: str, sources: str, summary: str, reason: str) -> None:
+    """Register a catalogue row that does not apply to what the kit deploys, with the reason."""
+    _add(
+        Control(
+            key=key,
+            name=name,
+            cloud=cloud,
+            summary=summary,
+            source_ids=_split_sources(sources),
+            resource_types=(),
+            remediation="",
+            enforcement="advisory",
+            check=None,
+            cross_resource=False,
+            absent_passes=None,
+            not_applicable=reason,
+        )
+    )
+
+
+def _add(new: Control) -> None:
+    if any(existing.name == new.name for existing in CONTROLS):
+        raise ValueError(f"control {new.name!r} is registered twice")
+    CONTROLS.append(new)
+
+
+def _split_sources(sources: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in sources.split(";") if part.strip())
+
+
+class Stack:
+    """The resources of one stack, with the look-ups cross-resource checks need."""
+
+    def __init__(self, resources: Iterable[PlannedResource]):
+        every = list(resources)
+        self.resources = [resource for resource in every if resource.custom]
+        self.urn = next((resource.urn for resource in every if resource.type == STACK_TYPE), "")
+
+    def of_type(self, *types: str) -> list[PlannedResource]:
+        return [resource for resource in self.resources if resource.type in types]
+
+    def referencing(self, target: PlannedResource, types: Iterable[str], keys: Iterable[str]) -> list[PlannedResource]:
+        """Return the resources of ``types`` whose input ``keys`` refer to ``target``."""
+        type_set = set(types)
+        key_list = list(keys)
+        found = []
+        for resource in self.resources:
+            if resource.type not in type_set:
+                continue
+            if any(refers_to(resource.inputs.get(key), target) for key in key_list):
+                found.append(resource)
+        return found
+
+    def referenced(self, value: Any, types: Iterable[str]) -> PlannedResource | None:
+        """Return the resource of ``types`` that ``value`` (an id, ARN or name) refers to."""
+        for resource in self.of_type(*types):
+            if refers_to(value, resource):
+                return resource
+        return None
+
+
+def identifiers(resource: PlannedResource) -> set[str]:
+    """Return every string that can identify ``resource`` in another resource's inputs.
+
+    Under the mock engine these are the mock id, ARN and name outputs; in a real preview ids of
+    new resources are unknown, so the physical name inputs and the logical name count too.
+    """
+    values: set[str] = set()
+    for source in (resource.outputs, resource.inputs):
+        for key in ("id", "arn", "name", "bucket", "accountName", "serviceName", "email", "selfLink"):
+            value = source.get(key)
+            if isinstance(value, str) and value:
+                values.add(value)
+    values.add(resource.name)
+    return values
+
+
+def refers_to(value: Any, target: PlannedResource) -> bool:
+    """Tell whether ``value`` names ``target``: equal to one of its identifiers or an ARN/id under it."""
+    if not isinstance(value, str) or not value:
+        return False
+    for identifier in identifiers(target):
+        if value == identifier:
+            return True
+        # Azure child ids (".../storageAccounts/x/blobServices/default") and S3 object ARNs.
+        if len(identifier) > 12 and value.startswith(identifier + "/"):
+            return True
+    return False
+
+
+def get(data: Any, path: str, default: Any = None) -> Any:
+    """Read ``a.b.c`` from nested dicts; a list along the way yields its first element."""
+    current = data
+    for part in path.split("."):
+        if isinstance(current, list):
+            current = current[0] if current else None
+        if not isinstance(current, dict) or part not in current:
+            return default
+        current = current[part]
+    return default if current is None else current
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def load_json(value: Any) -> Any:
+    """Parse a JSON document given as a string; dicts and lists pass through, anything else is None."""
+    if isinstance(value, dict | list):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return None
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Yield every scalar inside nested dicts and lists."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from walk(item)
+    else:
+        yield value
+
+
+def require(condition: bool, problem: str, problems: list[str]) -> None:
+    """Append ``problem`` to ``problems`` unless ``condition`` holds."""
+    if not condition:
+        problems.append(problem)
+
+
+def type_label(token: str) -> str:
+    """Shorten a type token for messages: ``aws:s3/bucket:Bucket`` becomes ``aws:s3/bucket``."""
+    parts = token.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1]}"
+    return token
