@@ -55,3 +55,21 @@ def transfer_user_problem(name: str) -> str | None:
     if not re.match(r"^[\w][\w@.-]{2,99}$", name):
         return "Transfer Family user names are 3 to 100 characters from letters, digits, _, @, . and -"
     return None
+
+
+def autonamed(logical_name: str) -> str:
+    """Return the longest physical name Pulumi auto-naming derives from ``logical_name``."""
+    return logical_name + "-" + "x" * (AUTONAME_SUFFIX_LENGTH - 1)
+
+
+def check_name_fits(component: str, name: str, generated: str, problem: str | None) -> None:
+    """Raise ValueError when a physical name that ``component`` generates breaks a naming rule.
+
+    ``generated`` is the physical name built from the component's ``name``; ``problem`` is the
+    message of the rule it breaks, or None when it is valid.
+    """
+    if problem is not None:
+        raise ValueError(
+            f"{component} {name!r}: the generated name {generated!r} is invalid ({problem}); "
+            "choose a shorter component name or tenant id"
+        )
