@@ -62,9 +62,7 @@ class IntakeSettings:
 
     def __post_init__(self) -> None:
         if self.payload_mode not in ("validate", "passthrough"):
-            raise ValueError(
-                f"payload_mode {self.payload_mode!r} is invalid; use 'validate' or 'passthrough'"
-            )
+            raise ValueError(f"payload_mode {self.payload_mode!r} is invalid; use 'validate' or 'passthrough'")
         if self.max_body_bytes < 1 or self.max_decompressed_bytes < 1:
             raise ValueError("max_body_bytes and max_decompressed_bytes must be positive")
 
@@ -105,7 +103,7 @@ class IntakeCore:
             error_code = "internal_error"
             logger.exception("unexpected error (request %s)", request.request_id)
             response = error_response("internal_error", "unexpected error; nothing was stored", 500)
-        self._log(request, response, error_code, stats, started)
+        self.log_request(request, response, error_code, stats, started)
         return response
 
     def _dispatch(self, request: Request, stats: dict[str, int]) -> Response:
@@ -118,9 +116,7 @@ class IntakeCore:
             path == routes.AUDIENCES_PATH or path.startswith(routes.AUDIENCES_PATH + "/")
         ):
             return self._audiences(request, method, path, _require_tenant(request))
-        raise RequestError(
-            "not_found", f"no route for {request.path!r}; the intake is POST {routes.INTAKE_PATH}"
-        )
+        raise RequestError("not_found", f"no route for {request.path!r}; the intake is POST {routes.INTAKE_PATH}")
 
     def _intake(self, request: Request, tenant: str, stats: dict[str, int]) -> Response:
         _check_content_headers(request.headers)
@@ -198,22 +194,18 @@ class IntakeCore:
             raise RequestError("invalid_payload", "$ must be a JSON object with a 'name'")
         name = document.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 256:
-            raise RequestError(
-                "invalid_payload", "$.name must be a non-empty string of at most 256 characters"
-            )
+            raise RequestError("invalid_payload", "$.name must be a non-empty string of at most 256 characters")
         fields: dict[str, Any] = {"name": name}
         for optional in ("description", "aepId"):
             value = document.get(optional)
             if value is None:
                 continue
             if not isinstance(value, str) or len(value) > 1024:
-                raise RequestError(
-                    "invalid_payload", f"$.{optional} must be a string of at most 1024 characters"
-                )
+                raise RequestError("invalid_payload", f"$.{optional} must be a string of at most 1024 characters")
             fields[optional] = value
         return fields
 
-    def _log(
+    def log_request(
         self,
         request: Request,
         response: Response,
@@ -221,6 +213,7 @@ class IntakeCore:
         stats: dict[str, int],
         started: float,
     ) -> None:
+        """Log the request's outcome as one JSON line: ids, status and sizes, never content or secrets."""
         if not logger.isEnabledFor(logging.INFO):
             return
         line = {

@@ -42,14 +42,7 @@ class S3Store:
 
     def put_if_absent(self, key: str, data: bytes, metadata: dict[str, str]) -> bool:
         try:
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=check_key(key),
-                Body=data,
-                Metadata=metadata,
-                ContentType="application/json",
-                IfNoneMatch="*",
-            )
+            self._put_object(key, data, metadata, IfNoneMatch="*")
         except _boto_errors() as error:
             if _error_code(error) in _ALREADY_EXISTS:
                 return False
@@ -58,15 +51,19 @@ class S3Store:
 
     def put(self, key: str, data: bytes, metadata: dict[str, str]) -> None:
         try:
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=check_key(key),
-                Body=data,
-                Metadata=metadata,
-                ContentType="application/json",
-            )
+            self._put_object(key, data, metadata)
         except _boto_errors() as error:
             raise _unavailable("write", key, error) from error
+
+    def _put_object(self, key: str, data: bytes, metadata: dict[str, str], **conditions: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=check_key(key),
+            Body=data,
+            Metadata=metadata,
+            ContentType="application/json",
+            **conditions,
+        )
 
     def get(self, key: str) -> bytes | None:
         try:
