@@ -93,7 +93,8 @@ class KitMocks(pulumi.runtime.Mocks):
                 f"the offline plan has no mock for the invoke {args.token!r}; add one to "
                 "destkit.plan.mocks._INVOKES or avoid the data-source call"
             )
-        return handler(self, args.args), None
+        # Pulumi's mock monitor iterates the failures, so no failures is an empty list, not None.
+        return handler(self, args.args), []
 
 
 class RecordingMonitor(MockMonitor):
@@ -350,6 +351,14 @@ def _gcp_generic(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict
     }
 
 
+def _tls_private_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # The OpenSSH public key line of a generated key; the body is a placeholder, not a real key.
+    algorithm = str(inputs.get("algorithm") or "RSA").lower()
+    key_type = {"rsa": "ssh-rsa", "ed25519": "ssh-ed25519"}.get(algorithm, "ecdsa-sha2-nistp256")
+    public = f"{key_type} AAAAB3NzaC1yc2E{_digest(name, 'public', length=40)}\n"
+    return f"{name}-{_digest(name, length=8)}", {"publicKeyOpenssh": public}
+
+
 _TYPE_OUTPUTS: dict[str, Callable[[KitMocks, str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
     "aws:s3/bucket:Bucket": _aws_bucket,
     "aws:kms/key:Key": _aws_kms_key,
@@ -383,7 +392,16 @@ _TYPE_OUTPUTS: dict[str, Callable[[KitMocks, str, dict[str, Any]], tuple[str, di
     "aws:ec2/internetGateway:InternetGateway": _aws_resource_id("igw-0"),
     "aws:ec2/routeTable:RouteTable": _aws_resource_id("rtb-0"),
     "aws:wafv2/webAcl:WebAcl": _aws_web_acl,
+    "tls:index/privateKey:PrivateKey": _tls_private_key,
+    "random:index/randomString:RandomString": lambda mocks, name, inputs: _random_string(name, inputs),
 }
+
+
+def _random_string(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return a lowercase hex string of the requested length as RandomString's ``result``."""
+    length = int(inputs.get("length") or 16)
+    value = (_digest(name, "random", length=64) * (length // 64 + 1))[:length]
+    return value, {"result": value}
 
 
 # -- invokes ---------------------------------------------------------------------------------------
