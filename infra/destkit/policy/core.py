@@ -45,7 +45,7 @@ class Control:
     """For controls that forbid a resource type: the pass reason when the stack has none."""
     not_applicable: str | None
     """Set for catalogue rows that never apply to what the kit deploys: the reason."""
-    selector: Callable[[PlannedResource], bool] | None = None
+    selector: Callable[[PlannedResource, Stack], bool] | None = None
     """Narrows ``resource_types`` to the resources the control is about (for example SFTP accounts)."""
     scope: str = ""
     """Words for the selected resources, used in the not-applicable reason."""
@@ -54,13 +54,8 @@ class Control:
         """Return the resources of ``stack`` this control checks."""
         found = stack.of_type(*self.resource_types)
         if self.selector is not None:
-            found = [resource for resource in found if self.selector(resource)]
+            found = [resource for resource in found if self.selector(resource, stack)]
         return found
-
-    def applies_to(self, resource: PlannedResource) -> bool:
-        if resource.type not in self.resource_types:
-            return False
-        return self.selector is None or self.selector(resource)
 
 
 CONTROLS: list[Control] = []
@@ -78,7 +73,7 @@ def control(
     advisory: bool = False,
     cross_resource: bool = False,
     absent_passes: str | None = None,
-    selector: Callable[[PlannedResource], bool] | None = None,
+    selector: Callable[[PlannedResource, Stack], bool] | None = None,
     scope: str = "",
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of control ``name``.
@@ -110,7 +105,9 @@ def control(
     return register
 
 
-def not_applicable_control(key: str, name: str, *, cloud: str, sources: str, summary: str, reason: str) -> None:
+def not_applicable_control(
+    key: str, name: str, *, cloud: str, sources: str, summary: str, reason: str
+) -> None:
     """Register a catalogue row that does not apply to what the kit deploys, with the reason."""
     _add(
         Control(
@@ -151,7 +148,9 @@ class Stack:
     def of_type(self, *types: str) -> list[PlannedResource]:
         return [resource for resource in self.resources if resource.type in types]
 
-    def referencing(self, target: PlannedResource, types: Iterable[str], keys: Iterable[str]) -> list[PlannedResource]:
+    def referencing(
+        self, target: PlannedResource, types: Iterable[str], keys: Iterable[str]
+    ) -> list[PlannedResource]:
         """Return the resources of ``types`` whose input ``keys`` refer to ``target``."""
         type_set = set(types)
         key_list = list(keys)
@@ -184,6 +183,7 @@ def identifiers(resource: PlannedResource) -> set[str]:
             if isinstance(value, str) and value:
                 values.add(value)
     values.add(resource.name)
+    values.add(resource.urn)
     return values
 
 

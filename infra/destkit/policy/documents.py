@@ -60,6 +60,7 @@ def statements(document: Any) -> list[Statement] | None:
             continue
         principals, services = _principals(raw.get("Principal"))
         not_principals, _ = _principals(raw.get("NotPrincipal"))
+        condition = raw.get("Condition")
         result.append(
             Statement(
                 effect=str(raw.get("Effect", "")),
@@ -69,7 +70,7 @@ def statements(document: Any) -> list[Statement] | None:
                 principals=principals,
                 principal_services=services,
                 not_principals=not_principals,
-                condition=raw.get("Condition") if isinstance(raw.get("Condition"), dict) else {},
+                condition=condition if isinstance(condition, dict) else {},
             )
         )
     return result
