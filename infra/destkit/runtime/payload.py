@@ -72,6 +72,8 @@ def parse_json(body: bytes) -> Any:
         return json.loads(text, parse_constant=_reject_constant)
     except ValueError as error:
         raise RequestError("invalid_json", f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise RequestError("invalid_json", "the body nests arrays or objects too deeply") from None
 
 
 def count_profiles(document: Any) -> int:
