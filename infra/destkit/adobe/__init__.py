@@ -1,0 +1,1 @@
+"""Register a destination with Adobe Experience Platform's Destination SDK from the stack outputs."""
