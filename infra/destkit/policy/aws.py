@@ -82,7 +82,8 @@ def _bucket_children(stack: Stack, bucket: PlannedResource, child_type: str) -> 
 
 def _is_log_bucket(stack: Stack, bucket: PlannedResource) -> bool:
     """Tell whether ``bucket`` receives S3 server access logs of another bucket."""
-    return bool(stack.referencing(bucket, [BUCKET_LOGGING], ["targetBucket"]))
+    loggings = stack.referencing(bucket, [BUCKET_LOGGING], ["targetBucket"])
+    return any(not refers_to(logging.inputs.get("bucket"), bucket) for logging in loggings)
 
 
 def _bucket_statements(stack: Stack, bucket: PlannedResource) -> list[Statement]:

@@ -1,0 +1,51 @@
+"""Every control of the pack: a compliant baseline passes it and a violating change is caught.
+
+Each case runs twice: through ``destkit.policy.evaluate`` (what ``destkit plan`` prints) and through
+the control's pulumi_policy object (what ``pulumi preview --policy-pack`` runs), so the two paths
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from destkit.policy import all_controls
+from tests.policy import aws_cases
+from tests.policy.builders import Case, pack_messages, results_for
+
+BASELINES = {"aws": aws_cases.BASE}
+VIOLATIONS = [*aws_cases.VIOLATIONS]
+CHECKED = [c for c in all_controls() if c.check is not None and c.cloud in BASELINES]
+
+
+@pytest.mark.parametrize("control", CHECKED, ids=lambda c: c.name)
+def test_baseline_passes(control):
+    results = results_for(control.name, BASELINES[control.cloud])
+    assert results, f"{control.name} returned no result"
+    failures = [f"{r.resource}: {r.reason}" for r in results if r.status != "passed"]
+    assert failures == []
+
+
+@pytest.mark.parametrize("control", CHECKED, ids=lambda c: c.name)
+def test_pack_passes_baseline(control):
+    assert pack_messages(control.name, BASELINES[control.cloud]) == []
+
+
+@pytest.mark.parametrize("case", VIOLATIONS, ids=lambda c: c.id)
+def test_violation_caught(case: Case):
+    results = results_for(case.control, case.resources)
+    violated = [r for r in results if r.status == "violated"]
+    assert violated, f"{case.control} reported {[(r.status, r.reason) for r in results]}"
+    assert any(case.problem in r.reason for r in violated), [r.reason for r in violated]
+    assert all(r.remediation for r in violated)
+
+
+@pytest.mark.parametrize("case", VIOLATIONS, ids=lambda c: c.id)
+def test_pack_catches_violation(case: Case):
+    messages = pack_messages(case.control, case.resources)
+    assert any(case.problem in message for message in messages), messages
+
+
+@pytest.mark.parametrize("control", CHECKED, ids=lambda c: c.name)
+def test_control_has_violation_case(control):
+    assert any(case.control == control.name for case in VIOLATIONS)
