@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from destkit.plan.model import PlannedResource
 from tests.policy.builders import Case, changed, make, plus, without
+
+from destkit.plan.model import PlannedResource
 
 ACCOUNT = "123456789012"
 KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/04339b95-b1bb-4202-8ba2-97a58996cd5b"
 LANDING = "acme-dev-landing-1a2b3c4"
 LOGS = "acme-dev-logs-5d6e7f8"
 ACCESS_LOG_GROUP_ARN = f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/apigateway/acme-dev"
-STAGE_ARN = f"arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/prod"
+STAGE_ARN = "arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/prod"
 ACL_ARN = f"arn:aws:wafv2:eu-west-1:{ACCOUNT}:regional/webacl/acme-dev/0f1e"
 SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:acme-dev-token-AbCdEf"
 QUEUE_ARN = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:acme-dev-events"

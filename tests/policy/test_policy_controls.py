@@ -8,10 +8,10 @@ cannot drift apart.
 from __future__ import annotations
 
 import pytest
-
-from destkit.policy import all_controls
 from tests.policy import aws_cases
 from tests.policy.builders import Case, pack_messages, results_for
+
+from destkit.policy import all_controls
 
 BASELINES = {"aws": aws_cases.BASE}
 VIOLATIONS = [*aws_cases.VIOLATIONS]
