@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from destkit.runtime.core import IntakeCore, IntakeSettings
-from destkit.runtime.local_server import LocalCredentials, LocalEndpoint, build_endpoint
-from destkit.runtime.store import DirectoryStore
+from destkit.runtime.local_server import LocalCredentials, LocalEndpoint, LocalServer, build_endpoint
+from destkit.runtime.store import DirectoryStore, Store
 from destkit.runtime.tokens import LocalRsaSigner
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -84,3 +84,21 @@ def make_endpoint(core: IntakeCore, signer: LocalRsaSigner) -> Callable[[str], L
         return build_endpoint(core, CREDENTIALS[auth_mode], BASE_URL, signer=signer)
 
     return build
+
+
+@pytest.fixture
+def serve_store() -> Iterator[Callable[..., str]]:
+    """Serve a store over HTTP on 127.0.0.1 with bearer auth (tenant acme); returns the intake URL."""
+    servers: list[LocalServer] = []
+
+    def start(store: Store, settings: IntakeSettings = TEST_SETTINGS) -> str:
+        server = LocalServer(settings.max_body_bytes, "127.0.0.1", 0)
+        server.endpoint = build_endpoint(IntakeCore(store, settings), CREDENTIALS["bearer"], server.base_url)
+        server.start_in_thread()
+        servers.append(server)
+        return server.base_url + "/v1/profiles"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -16,15 +16,24 @@ _ALREADY_EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict"}
 _NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
-def make_s3_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
-    """Build an S3 client with short timeouts, so a hung store answers 503 before the gateway's 29 s."""
+def make_s3_client(
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    connect_timeout: float = 3.0,
+    read_timeout: float = 8.0,
+    max_attempts: int = 2,
+) -> Any:
+    """Build an S3 client with short timeouts, so a hung store answers 503 before the gateway's 29 s.
+
+    Two attempts of at most 3 + 8 seconds each stay under API Gateway's 29-second integration timeout.
+    """
     import boto3
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=3,
-        read_timeout=8,
-        retries={"max_attempts": 2, "mode": "standard"},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"max_attempts": max_attempts, "mode": "standard"},
     )
     return boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
 

@@ -1,0 +1,1 @@
+"""GCP adapter of the streaming runtime: Cloud Functions entry points, GCS store, signJwt signer."""
