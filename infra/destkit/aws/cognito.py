@@ -66,7 +66,9 @@ class ManagedIssuer:
 
     def tenant_by_client_id(self) -> pulumi.Output[dict[str, str]]:
         pairs = [pulumi.Output.all(client.id, tenant) for tenant, client in self.clients.items()]
-        return pulumi.Output.all(*pairs).apply(lambda items: {client_id: tenant for client_id, tenant in items})
+        return pulumi.Output.all(*pairs).apply(
+            lambda items: {client_id: tenant for client_id, tenant in items}
+        )
 
 
 def create_managed_issuer(
@@ -133,7 +135,9 @@ def create_managed_issuer(
         domain=domain,
         resource_server=resource_server,
         scope=scope,
-        token_url=pulumi.Output.all(domain.domain, region).apply(lambda values: token_url(values[0], values[1])),
+        token_url=pulumi.Output.all(domain.domain, region).apply(
+            lambda values: token_url(values[0], values[1])
+        ),
         issuer_url=pool.endpoint.apply(lambda endpoint: f"https://{endpoint}"),
     )
     for tenant in tenants:

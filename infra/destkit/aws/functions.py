@@ -202,7 +202,9 @@ def create_function(
     role = aws.iam.Role(
         f"{name}-role",
         description=f"Runs the {description}",
-        assume_role_policy=pulumi.Output.json_dumps(pulumi.Output.from_input(account_id).apply(lambda_trust_policy)),
+        assume_role_policy=pulumi.Output.json_dumps(
+            pulumi.Output.from_input(account_id).apply(lambda_trust_policy)
+        ),
         tags=dict(tags),
         opts=child,
     )

@@ -105,18 +105,34 @@ def gateway_responses(mode: AuthMode) -> dict[str, dict[str, Any]]:
     challenge = {"WWW-Authenticate": www_authenticate(mode)}
     retry = {"Retry-After": RETRY_AFTER_SECONDS}
     return {
-        "UNAUTHORIZED": {"status_code": "401", "headers": challenge, "templates": _error_template("unauthorized")},
+        "UNAUTHORIZED": {
+            "status_code": "401",
+            "headers": challenge,
+            "templates": _error_template("unauthorized"),
+        },
         # A Deny from the authorizer is a credential problem too, not a reason for AEP to retry.
-        "ACCESS_DENIED": {"status_code": "401", "headers": challenge, "templates": _error_template("unauthorized")},
+        "ACCESS_DENIED": {
+            "status_code": "401",
+            "headers": challenge,
+            "templates": _error_template("unauthorized"),
+        },
         "AUTHORIZER_FAILURE": {
-            "status_code": "503", "headers": retry, "templates": _error_template("authorizer_unavailable")
+            "status_code": "503",
+            "headers": retry,
+            "templates": _error_template("authorizer_unavailable"),
         },
         # Lambda throttling (reserved concurrency reached) and invoke errors arrive here.
         "INTEGRATION_FAILURE": {
-            "status_code": "503", "headers": retry, "templates": _error_template("intake_unavailable")
+            "status_code": "503",
+            "headers": retry,
+            "templates": _error_template("intake_unavailable"),
         },
         "THROTTLED": {"status_code": "429", "headers": retry, "templates": _error_template("throttled")},
-        "REQUEST_TOO_LARGE": {"status_code": "413", "headers": {}, "templates": _error_template("payload_too_large")},
+        "REQUEST_TOO_LARGE": {
+            "status_code": "413",
+            "headers": {},
+            "templates": _error_template("payload_too_large"),
+        },
     }
 
 
@@ -275,7 +291,8 @@ def create_rest_gateway(
                 status_code=response["status_code"],
                 # Static header values are single-quoted in API Gateway mappings.
                 response_parameters={
-                    f"gatewayresponse.header.{header}": f"'{value}'" for header, value in response["headers"].items()
+                    f"gatewayresponse.header.{header}": f"'{value}'"
+                    for header, value in response["headers"].items()
                 }
                 or None,
                 response_templates=response["templates"],

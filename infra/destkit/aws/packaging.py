@@ -126,7 +126,9 @@ def runtime_entries(package_root: Path | None = None) -> list[tuple[str, bytes]]
     return entries
 
 
-def build_runtime_archive(build_dir: Path = DEFAULT_BUILD_DIR, package_root: Path | None = None) -> BuiltArchive:
+def build_runtime_archive(
+    build_dir: Path = DEFAULT_BUILD_DIR, package_root: Path | None = None
+) -> BuiltArchive:
     """Build the zip shared by the intake and authorizer functions."""
     return write_archive(zip_bytes(runtime_entries(package_root)), build_dir, "runtime")
 

@@ -142,9 +142,16 @@ class StreamingEndpointArgs:
                 "support Basic"
             )
         oauth2 = streaming.oauth2
-        if streaming.auth is AuthMode.OAUTH2 and oauth2.issuer is IssuerKind.EXTERNAL and oauth2.external is None:
+        if (
+            streaming.auth is AuthMode.OAUTH2
+            and oauth2.issuer is IssuerKind.EXTERNAL
+            and oauth2.external is None
+        ):
             found.append("streaming.oauth2.external is required when streaming.oauth2.issuer is external")
-        for field_name, supplied in (("bearer_tokens", self.bearer_tokens), ("basic_passwords", self.basic_passwords)):
+        for field_name, supplied in (
+            ("bearer_tokens", self.bearer_tokens),
+            ("basic_passwords", self.basic_passwords),
+        ):
             unknown = sorted(set(supplied) - set(self.tenants))
             if unknown:
                 found.append(f"{field_name} names unknown tenants {unknown}; allowed: {sorted(self.tenants)}")
@@ -226,7 +233,9 @@ class StreamingEndpoint(pulumi.ComponentResource):
 
         self.authorizer_function = None
         if args.authorizer_kind == "lambda":
-            self.authorizer_function = self._create_authorizer_function(name, args, context, tags, code, layer_zip)
+            self.authorizer_function = self._create_authorizer_function(
+                name, args, context, tags, code, layer_zip
+            )
 
         auth_spec = self._authorizer_spec(args)
         settings = gateway.RestGatewaySettings(
@@ -323,7 +332,12 @@ class StreamingEndpoint(pulumi.ComponentResource):
     def _intake_policy(name: str, args: StreamingEndpointArgs, context: AccountContext) -> pulumi.Output[Any]:
         # The log group ARN is known before the log group exists: it follows from the name.
         log_group_arn = pulumi.Output.concat(
-            "arn:", context.partition, ":logs:", context.region, ":", context.account_id,
+            "arn:",
+            context.partition,
+            ":logs:",
+            context.region,
+            ":",
+            context.account_id,
             f":log-group:/destkit/{args.name_prefix}/intake",
         )
         return pulumi.Output.all(log_group_arn, args.sink_bucket_arn, args.kms_key_arn, context.region).apply(
@@ -366,7 +380,12 @@ class StreamingEndpoint(pulumi.ComponentResource):
 
         log_group_name = f"/destkit/{args.name_prefix}/authorizer"
         log_group_arn = pulumi.Output.concat(
-            "arn:", context.partition, ":logs:", context.region, ":", context.account_id,
+            "arn:",
+            context.partition,
+            ":logs:",
+            context.region,
+            ":",
+            context.account_id,
             f":log-group:{log_group_name}",
         )
         policy = pulumi.Output.all(

@@ -58,7 +58,9 @@ def web_acl_rules(rate_limit: int, metric_prefix: str) -> list[dict[str, Any]]:
                 "block": {
                     "custom_response": {
                         "response_code": RATE_LIMITED_STATUS,
-                        "response_headers": [{"name": "Retry-After", "value": RATE_LIMITED_RETRY_AFTER_SECONDS}],
+                        "response_headers": [
+                            {"name": "Retry-After", "value": RATE_LIMITED_RETRY_AFTER_SECONDS}
+                        ],
                     }
                 }
             },

@@ -54,10 +54,14 @@ def pip_download(requirements: Path, destination: Path, python_version: str) -> 
     for platform in packaging.LAYER_PLATFORMS:
         command += ["--platform", platform]
     command += [
-        "--implementation", "cp",
-        "--python-version", python_version,
-        "-r", str(requirements),
-        "-d", str(destination),
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "-r",
+        str(requirements),
+        "-d",
+        str(destination),
     ]
     subprocess.run(command, check=True)  # noqa: S603 - fixed argument list, no shell
 
@@ -77,12 +81,12 @@ def build_layer(build_dir: Path, python_version: str, download: Downloader = pip
 
 def run_build_layer(args: argparse.Namespace) -> int:
     try:
-        path = build_layer(args.build_dir, args.python_version)
+        path = build_layer(args.build_dir, args.python_version, pip_download)
     except subprocess.CalledProcessError as error:
-        print(f"destkit: pip download failed with exit status {error.returncode}; see pip's output above",
-              file=sys.stderr)
+        print(
+            f"destkit: pip download failed with exit status {error.returncode}; see pip's output above",
+            file=sys.stderr,
+        )
         return 1
     print(f"layer written to {path}")
     return 0
-
-
