@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -134,11 +135,16 @@ def _bare(resource: PlannedResource) -> PolicyResource:
     return PolicyResource(resource.type, {}, resource.urn, resource.name, opts, None, None, [], {})
 
 
+@functools.cache
+def _policies() -> dict[str, Any]:
+    return {policy.name: policy for policy in build_policies()}
+
+
 def pack_messages(
     control: str, resources: list[PlannedResource], waivers: list[Waiver] | None = None
 ) -> list[str]:
     """Run the pack's pulumi_policy object for ``control`` as the engine would during a preview."""
-    policy = next(p for p in build_policies() if p.name == control)
+    policy = _policies()[control]
     config = waivers_to_pack_config(waivers or []).get(control, {})
     messages: list[str] = []
 

@@ -14,7 +14,8 @@ STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 LOCAL_USER = "azure-native:storage:LocalUser"
-DIAGNOSTIC_SETTING = "azure-native:insights:DiagnosticSetting"
+# azure-native 3 publishes diagnostic settings under both modules; the kit uses monitor.
+DIAGNOSTIC_SETTINGS = ("azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting")
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 RESOURCE_LOCK = "azure-native:authorization:ManagementLockAtResourceLevel"
 DEFENDER_FOR_STORAGE = "azure-native:security:DefenderForStorage"
@@ -23,7 +24,6 @@ FTP_ALLOWED = "azure-native:web:WebAppFtpAllowed"
 SCM_ALLOWED = "azure-native:web:WebAppScmAllowed"
 AUTH_SETTINGS_V2 = "azure-native:web:WebAppAuthSettingsV2"
 APP_SETTINGS = "azure-native:web:WebAppApplicationSettings"
-APP_INSIGHTS = "azure-native:insights:Component"
 APIM_SERVICE = "azure-native:apimanagement:ApiManagementService"
 APIM_API = "azure-native:apimanagement:Api"
 APIM_API_POLICY = "azure-native:apimanagement:ApiPolicy"
@@ -56,7 +56,7 @@ def _site_children(stack: Stack, site: PlannedResource, child_type: str) -> list
 def _diagnostic_categories(stack: Stack, target: PlannedResource) -> set[str]:
     """Return the enabled log categories (and category groups) of diagnostic settings on ``target``."""
     found: set[str] = set()
-    for setting in stack.referencing(target, [DIAGNOSTIC_SETTING], ["resourceUri"]):
+    for setting in stack.referencing(target, DIAGNOSTIC_SETTINGS, ["resourceUri"]):
         if not setting.inputs.get("workspaceId"):
             continue
         for log in as_list(setting.inputs.get("logs")):
@@ -376,7 +376,7 @@ _STORAGE_LOG_CATEGORIES = {"StorageRead", "StorageWrite", "StorageDelete"}
     sources="CKV2_AZURE_21; AzPol b4fe1a3b; CIS Az 2.1 3.13; MCSB LT-3",
     summary="A diagnostic setting on the blob service sends StorageRead, StorageWrite and StorageDelete to "
     "Log Analytics.",
-    remediation="Create an azure-native insights.DiagnosticSetting on '<account id>/blobServices/default' "
+    remediation="Create an azure-native monitor.DiagnosticSetting on '<account id>/blobServices/default' "
     "with those categories (or the allLogs group) and workspace_id.",
 )
 def st_diagnostics(account: PlannedResource, stack: Stack) -> list[str]:
@@ -683,7 +683,7 @@ def fn_runtime_http2(site: PlannedResource, stack: Stack) -> list[str]:
     sources="AzPol 91a78b24; CKV_AZURE_159; MCSB LT-3",
     summary="Application Insights is connected and a diagnostic setting sends FunctionAppLogs to Log "
     "Analytics.",
-    remediation="Set APPLICATIONINSIGHTS_CONNECTION_STRING and create an insights.DiagnosticSetting on the "
+    remediation="Set APPLICATIONINSIGHTS_CONNECTION_STRING and create a monitor.DiagnosticSetting on the "
     "site with the FunctionAppLogs category and workspace_id.",
 )
 def fn_logging(site: PlannedResource, stack: Stack) -> list[str]:
@@ -874,7 +874,7 @@ def apim_client_cert(service: PlannedResource, stack: Stack) -> list[str]:
     summary="Vaults have purge protection, soft delete, RBAC, a deny-by-default network (or no public "
     "access) and an AuditEvent diagnostic setting; every secret has an expiry and a content type.",
     remediation="Set properties.enable_purge_protection, enable_soft_delete and enable_rbac_authorization "
-    "True, network_acls.default_action 'Deny', an insights.DiagnosticSetting with AuditEvent, and "
+    "True, network_acls.default_action 'Deny', a monitor.DiagnosticSetting with AuditEvent, and "
     "attributes.expires and content_type on secrets.",
 )
 def kv_hardening(resource: PlannedResource, stack: Stack) -> list[str]:

@@ -191,11 +191,15 @@ def refers_to(value: Any, target: PlannedResource) -> bool:
     """Tell whether ``value`` names ``target``: equal to one of its identifiers or an ARN/id under it."""
     if not isinstance(value, str) or not value:
         return False
+    segments = value.split("/") if value.startswith("/subscriptions/") else []
     for identifier in identifiers(target):
         if value == identifier:
             return True
         # Azure child ids (".../storageAccounts/x/blobServices/default") and S3 object ARNs.
         if len(identifier) > 12 and value.startswith(identifier + "/"):
+            return True
+        # An Azure resource id names the resource in a path segment; stack policies see no ids.
+        if "/" not in identifier and len(identifier) >= 3 and identifier in segments:
             return True
     return False
 

@@ -150,7 +150,7 @@ def gcs_cmek(bucket: PlannedResource, stack: Stack) -> list[str]:
     key_name = get(bucket.inputs, "encryption.defaultKmsKeyName")
     if not key_name:
         return ["encryption.defaultKmsKeyName is not set"]
-    key = stack.referenced(key_name, [CRYPTO_KEY])
+    key = _crypto_key(stack, key_name)
     if key is None:
         return []
     grants = stack.referencing(key, [CRYPTO_KEY_IAM_MEMBER, CRYPTO_KEY_IAM_BINDING], ["cryptoKeyId"])
@@ -159,6 +159,15 @@ def gcs_cmek(bucket: PlannedResource, stack: Stack) -> list[str]:
             if role == "roles/cloudkms.cryptoKeyEncrypterDecrypter" and "@gs-project-accounts." in member:
                 return []
     return ["the Cloud Storage service agent has no cryptoKeyEncrypterDecrypter grant on the key"]
+
+
+def _crypto_key(stack: Stack, key_name: object) -> PlannedResource | None:
+    """Find the CryptoKey that ``key_name`` names, by id or as ``<key ring>/cryptoKeys/<name>``."""
+    for key in stack.of_type(CRYPTO_KEY):
+        name = key.outputs.get("name") or key.inputs.get("name")
+        if refers_to(key_name, key) or key_name == f"{key.inputs.get('keyRing')}/cryptoKeys/{name}":
+            return key
+    return None
 
 
 @control(
@@ -188,11 +197,14 @@ def _lifecycle_rules(bucket: PlannedResource) -> list[dict[str, Any]]:
     types=[BUCKET],
     advisory=True,
     sources="CKV_GCP_78; SHA OBJECT_VERSIONING_DISABLED",
-    summary="Versioning is on with a rule that deletes noncurrent versions (optional: soft delete covers "
-    "accidental deletes).",
+    summary="Versioning is on with a rule that deletes noncurrent versions, except on buckets with a "
+    "retention policy (optional: soft delete covers accidental deletes).",
     remediation="Set versioning.enabled=True and a Delete lifecycle rule with days_since_noncurrent_time.",
 )
 def gcs_versioning(bucket: PlannedResource, stack: Stack) -> list[str]:
+    # Cloud Storage rejects versioning on a bucket with a retention policy (log and audit buckets).
+    if "retentionPolicy" in bucket.inputs:
+        return []
     problems: list[str] = []
     require(get(bucket.inputs, "versioning.enabled") is True, "versioning.enabled is not true", problems)
     noncurrent = any(
