@@ -7,14 +7,13 @@ changes nothing the second time. Without ``--apply`` the command only prints wha
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from destkit.adobe.authoring import DEFAULT_SCOPES, AdobeCredentials, AuthoringClient, fetch_ims_token
-from destkit.adobe.http import AdobeApiError, check_base_url
+from destkit.adobe.authoring import AuthoringClient, fetch_ims_token
+from destkit.adobe.http import AdobeApiError
 from destkit.adobe.objects import REF_PREFIX
 from destkit.adobe.render import validate_rendering
 from destkit.adobe.state import ApplyState, StateError, default_state_path, load_state, save_state
@@ -124,35 +123,8 @@ def _unresolved(changes: list[Change], objects: list[dict[str, Any]]) -> None:
         change.body = originals[change.key]
 
 
-def _setting(value: str | None, variable: str, option: str) -> str:
-    result = value or os.environ.get(variable, "")
-    if not result:
-        raise UsageError(f"{option} is not set: pass {option} or set {variable}")
-    return result
-
-
-def credentials_from_args(args: argparse.Namespace) -> tuple[AdobeCredentials, str, str]:
-    """Return the Adobe credentials and the IMS and authoring API base URLs; raise UsageError if missing.
-
-    There are no default URLs: docs/adobe.md lists Adobe's documented production endpoints.
-    """
-    credentials = AdobeCredentials(
-        client_id=_setting(None, "DESTKIT_ADOBE_CLIENT_ID", "the client id"),
-        client_secret=_setting(None, "DESTKIT_ADOBE_CLIENT_SECRET", "the client secret"),
-        org_id=_setting(args.org_id, "DESTKIT_ADOBE_ORG_ID", "--org-id"),
-        sandbox=_setting(args.sandbox, "DESTKIT_ADOBE_SANDBOX", "--sandbox"),
-        scopes=os.environ.get("DESTKIT_ADOBE_SCOPES") or DEFAULT_SCOPES,
-    )
-    try:
-        ims_url = check_base_url(_setting(args.ims_url, "DESTKIT_ADOBE_IMS_URL", "--ims-url"), "--ims-url")
-        api_base = check_base_url(_setting(args.api_base, "DESTKIT_ADOBE_API_BASE", "--api-base"), "--api-base")
-    except ValueError as error:
-        raise UsageError(str(error)) from error
-    return credentials, ims_url, api_base
-
-
 def apply_from_args(args: argparse.Namespace) -> int:
-    from destkit.cli.adobe import render_from_args
+    from destkit.cli.adobe import adobe_credentials, render_from_args, required_url
 
     if args.outputs is None:
         raise UsageError(
@@ -168,7 +140,9 @@ def apply_from_args(args: argparse.Namespace) -> int:
             print(f"destkit: invalid rendering: {problem}", file=sys.stderr)
         return EXIT_FAILED
 
-    credentials, ims_url, api_base = credentials_from_args(args)
+    credentials = adobe_credentials(args)
+    ims_url = required_url(args.ims_url, "DESTKIT_ADOBE_IMS_URL", "--ims-url")
+    api_base = required_url(args.api_base, "DESTKIT_ADOBE_API_BASE", "--api-base")
     state_path = args.state or default_state_path(args.stack)
     try:
         state = load_state(state_path, args.stack, credentials.sandbox)

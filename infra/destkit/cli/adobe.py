@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from destkit.adobe.authoring import DEFAULT_SCOPES, AdobeCredentials
+from destkit.adobe.http import check_base_url
 from destkit.adobe.objects import RenderSettings
 from destkit.adobe.outputs import OutputsError, StackOutputs, load_outputs
 from destkit.adobe.render import render, validate_rendering
@@ -81,6 +83,33 @@ def register(subparsers: Any) -> None:
     apply_parser.add_argument("--api-base", help="authoring API base URL (default: $DESTKIT_ADOBE_API_BASE)")
     apply_parser.add_argument("--ims-url", help="IMS token URL (default: $DESTKIT_ADOBE_IMS_URL)")
     apply_parser.set_defaults(handler=run_apply)
+
+
+def _setting(value: str | None, variable: str, option: str) -> str:
+    result = value or os.environ.get(variable, "")
+    if not result:
+        raise UsageError(f"{option} is not set: pass {option} or set {variable}")
+    return result
+
+
+def adobe_credentials(args: argparse.Namespace) -> AdobeCredentials:
+    """Return the Developer Console credentials and sandbox from options and environment variables."""
+    return AdobeCredentials(
+        client_id=_setting(None, "DESTKIT_ADOBE_CLIENT_ID", "the client id"),
+        client_secret=_setting(None, "DESTKIT_ADOBE_CLIENT_SECRET", "the client secret"),
+        org_id=_setting(args.org_id, "DESTKIT_ADOBE_ORG_ID", "--org-id"),
+        sandbox=_setting(args.sandbox, "DESTKIT_ADOBE_SANDBOX", "--sandbox"),
+        scopes=os.environ.get("DESTKIT_ADOBE_SCOPES") or DEFAULT_SCOPES,
+    )
+
+
+def required_url(value: str | None, variable: str, option: str) -> str:
+    """Return an Adobe base URL from an option or variable. There are no defaults, because a test or a
+    typo must never reach Adobe: docs/adobe.md lists the documented production URLs."""
+    try:
+        return check_base_url(_setting(value, variable, option), option)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
 
 
 def settings_from_args(args: argparse.Namespace) -> RenderSettings:
