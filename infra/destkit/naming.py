@@ -73,3 +73,21 @@ def check_name_fits(component: str, name: str, generated: str, problem: str | No
             f"{component} {name!r}: the generated name {generated!r} is invalid ({problem}); "
             "choose a shorter component name or tenant id"
         )
+
+
+def kms_alias_problem(name: str) -> str | None:
+    if not re.match(r"^alias/[a-zA-Z0-9/_-]{1,250}$", name) or name.startswith("alias/aws/"):
+        return "KMS alias names are 'alias/' plus 1 to 250 letters, digits, '/', '_' and '-', not under alias/aws/"
+    return None
+
+
+def log_group_problem(name: str) -> str | None:
+    if not re.match(r"^[\w./#-]{1,512}$", name):
+        return "CloudWatch log group names are 1 to 512 letters, digits, '_', '-', '/', '.' and '#'"
+    return None
+
+
+def secret_name_problem(name: str) -> str | None:
+    if not re.match(r"^[\w/+=.@-]{1,512}$", name):
+        return "Secrets Manager names are 1 to 512 letters, digits and /_+=.@-"
+    return None
