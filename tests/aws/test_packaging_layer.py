@@ -1,6 +1,6 @@
 """The JWT layer is built from wheels into ``python/``, and its absence is a clear error.
 
-Nothing is downloaded: a small fake wheel stands in for PyJWT, and the pip step is replaced.
+Nothing is downloaded: a small fake wheel replaces PyJWT, and a stub replaces the pip step.
 """
 
 from __future__ import annotations

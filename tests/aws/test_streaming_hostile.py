@@ -68,6 +68,11 @@ def test_duplicate_tenants():
     assert "contains duplicates" in _problems(tenants=("alpha", "alpha"))
 
 
+@pytest.mark.parametrize("tenant", ["../etc", "Alpha", "a b", "a" * 17, "", "1st", "a--b"])
+def test_hostile_tenant_id(tenant):
+    assert f"tenant id {tenant!r} is invalid" in _problems(tenants=(tenant,))
+
+
 def test_token_for_unknown_tenant():
     problems = _problems(streaming=StreamingConfig(auth=AuthMode.BEARER), bearer_tokens={"mallory": "x" * 40})
     assert "bearer_tokens names unknown tenants ['mallory']" in problems

@@ -93,7 +93,7 @@ def create_managed_issuer(
     pool = aws.cognito.UserPool(
         f"{name}-issuer",
         name=f"{name_prefix}-issuer",
-        # Machine-to-machine only: nobody signs up, and no user ever signs in.
+        # Machine-to-machine only: self sign-up is off, and the pool has no users.
         admin_create_user_config={"allow_admin_create_user_only": True},
         deletion_protection="ACTIVE" if protect else "INACTIVE",
         mfa_configuration="OFF",

@@ -1,8 +1,8 @@
 """API Gateway pieces of the streaming endpoint: REST API (default) and HTTP API (opt-in).
 
 The pure functions at the top (routes, source ARNs, gateway responses, access-log format,
-deployment hash) decide what the gateway looks like; tests compare them with the resources
-that were registered.
+deployment hash) decide what the gateway looks like. Tests compare them with the registered
+resources.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def gateway_responses(mode: AuthMode) -> dict[str, dict[str, Any]]:
     Authentication failures are 401 with a challenge, because OAuth clients fetch a new token on
     401 and AEP does not retry a 401. Failures that may pass on a retry (authorizer or Lambda
     unavailable, throttling) become 503 or 429, which AEP retries under both aggregation
-    policies; a 500 would not be retried under configurable aggregation.
+    policies. AEP does not retry a 500 under configurable aggregation.
     """
     challenge = {"WWW-Authenticate": www_authenticate(mode)}
     retry = {"Retry-After": RETRY_AFTER_SECONDS}
@@ -180,7 +180,7 @@ def deployment_hash(spec: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class AuthorizerSpec:
-    """How every method is authorized."""
+    """Authorizer settings shared by every method or route."""
 
     kind: str
     """``cognito`` (managed issuer), ``lambda`` (TOKEN authorizer) or ``jwt`` (HTTP API only)."""
@@ -318,8 +318,8 @@ def create_rest_gateway(
     # because Pulumi deletes the old method only after it has created the new deployment.
 
     access_log_group = _create_access_log_group(name, settings, parent)
-    # API Gateway writes execution logs to this fixed name; creating it first gives it
-    # retention and encryption instead of the unencrypted, never-expiring group the service creates.
+    # API Gateway writes execution logs to this fixed name. Created here, the group gets retention
+    # and encryption; the service would create it unencrypted and never expiring.
     execution_log_group = create_log_group(
         f"{name}-execution-logs",
         log_group_name=pulumi.Output.concat("API-Gateway-Execution-Logs_", api.id, "/", STAGE_NAME),
@@ -495,29 +495,9 @@ def create_http_gateway(
         tags=dict(settings.tags),
         opts=child,
     )
-    if auth.kind == "jwt":
-        authorizer = aws.apigatewayv2.Authorizer(
-            f"{name}-authorizer",
-            name=f"{name}-jwt",
-            api_id=api.id,
-            authorizer_type="JWT",
-            identity_sources=["$request.header.Authorization"],
-            jwt_configuration={"issuer": auth.issuer_url, "audiences": auth.audiences},
-            opts=child,
-        )
-    else:
-        authorizer = aws.apigatewayv2.Authorizer(
-            f"{name}-authorizer",
-            name=f"{name}-lambda",
-            api_id=api.id,
-            authorizer_type="REQUEST",
-            authorizer_uri=auth.function_invoke_arn,
-            authorizer_payload_format_version="2.0",
-            enable_simple_responses=True,
-            identity_sources=["$request.header.Authorization"],
-            authorizer_result_ttl_in_seconds=AUTHORIZER_CACHE_SECONDS,
-            opts=child,
-        )
+
+    authorizer = _create_http_authorizer(name, api, auth, child)
+
     integration = aws.apigatewayv2.Integration(
         f"{name}-integration",
         api_id=api.id,
@@ -527,6 +507,7 @@ def create_http_gateway(
         timeout_milliseconds=INTEGRATION_TIMEOUT_MS,
         opts=child,
     )
+
     access_log_group = _create_access_log_group(name, settings, parent)
     stage = aws.apigatewayv2.Stage(
         f"{name}-stage",
@@ -542,6 +523,7 @@ def create_http_gateway(
         tags=dict(settings.tags),
         opts=child,
     )
+
     gateway = HttpGateway(api=api, stage=stage, authorizer=authorizer, access_log_group=access_log_group)
     for route in settings.routes:
         gateway.routes[route.key] = aws.apigatewayv2.Route(
@@ -554,6 +536,7 @@ def create_http_gateway(
             authorization_scopes=list(auth.scopes) or None,
             opts=child,
         )
+
     # Any stage: the HTTP API's only stage is $default.
     gateway.permissions = _create_invoke_permissions(
         name,
@@ -566,3 +549,30 @@ def create_http_gateway(
         parent=parent,
     )
     return gateway
+
+
+def _create_http_authorizer(
+    name: str, api: aws.apigatewayv2.Api, auth: AuthorizerSpec, child: pulumi.ResourceOptions
+) -> aws.apigatewayv2.Authorizer:
+    if auth.kind == "jwt":
+        return aws.apigatewayv2.Authorizer(
+            f"{name}-authorizer",
+            name=f"{name}-jwt",
+            api_id=api.id,
+            authorizer_type="JWT",
+            identity_sources=["$request.header.Authorization"],
+            jwt_configuration={"issuer": auth.issuer_url, "audiences": auth.audiences},
+            opts=child,
+        )
+    return aws.apigatewayv2.Authorizer(
+        f"{name}-authorizer",
+        name=f"{name}-lambda",
+        api_id=api.id,
+        authorizer_type="REQUEST",
+        authorizer_uri=auth.function_invoke_arn,
+        authorizer_payload_format_version="2.0",
+        enable_simple_responses=True,
+        identity_sources=["$request.header.Authorization"],
+        authorizer_result_ttl_in_seconds=AUTHORIZER_CACHE_SECONDS,
+        opts=child,
+    )

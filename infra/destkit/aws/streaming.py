@@ -1,9 +1,9 @@
 """``StreamingEndpoint``: the HTTPS intake AEP posts profile batches to, on AWS.
 
-Default shape: a regional API Gateway REST API (the only flavour that can answer 401 with a
-``WWW-Authenticate`` header from the gateway and take a WAF), a WAFv2 web ACL, an authorizer
-(Cognito for the managed OAuth 2.0 issuer, a Lambda TOKEN authorizer otherwise) and the intake
-Lambda function that stores each batch in the sink bucket. The HTTP API flavour is an opt-in
+The default is a regional API Gateway REST API, because only REST APIs can return 401 with a
+``WWW-Authenticate`` header from the gateway and take a WAF. Around it: a WAFv2 web ACL, an
+authorizer (Cognito for the managed OAuth 2.0 issuer, a Lambda TOKEN authorizer otherwise) and
+the intake Lambda function that stores each batch in the sink bucket. The HTTP API flavour is an opt-in
 with recorded exceptions. ``docs/aws.md`` ("Streaming endpoint") lists the defaults and limits.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ INTAKE_HANDLER = "destkit.runtime.aws.intake.handler"
 AUTHORIZER_HANDLER = "destkit.runtime.aws.authorizer.handler"
 AUTHORIZER_MEMORY_MB = 256
 AUTHORIZER_TIMEOUT_SECONDS = 10
+# The tenant-id rule of the stack configuration: 1 to 16 characters.
+_TENANT_ID = re.compile(r"(?=.{1,16}$)[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class StreamingEndpointArgs:
     """Set the account-wide API Gateway CloudWatch role (one per account and region)."""
     protect: bool = True
     build_dir: Path = packaging.DEFAULT_BUILD_DIR
-    """Where function zips are written and the JWT layer zip is read from."""
+    """Build directory: function zips are written here and the JWT layer zip is read from here."""
 
     @classmethod
     def from_config(
@@ -116,14 +119,22 @@ class StreamingEndpointArgs:
         """Return one message per invalid value; empty when the arguments are usable."""
         streaming = self.streaming
         found: list[str] = []
-        for part, value in (("name_prefix", self.name_prefix),):
-            problem = naming.lambda_name_problem(f"{value}-authorizer")
-            if problem:
-                found.append(f"{part} {value!r} is invalid: {problem}")
+        problem = naming.lambda_name_problem(f"{self.name_prefix}-authorizer")
+        if problem:
+            found.append(f"name_prefix {self.name_prefix!r} is invalid: {problem}")
+
         if not self.tenants:
             found.append("tenants is empty: list at least one tenant id")
         if len(set(self.tenants)) != len(self.tenants):
             found.append(f"tenants {list(self.tenants)} contains duplicates; tenant ids must be unique")
+        for tenant in self.tenants:
+            # Tenant ids become S3 prefixes, secret names and IAM resource paths.
+            if not _TENANT_ID.fullmatch(tenant):
+                found.append(
+                    f"tenant id {tenant!r} is invalid: use 1 to 16 lowercase letters, digits and single "
+                    "hyphens, starting with a letter"
+                )
+
         if not streaming.enabled:
             found.append("streaming.enabled is false: do not create a StreamingEndpoint")
         if self.max_body_bytes > AWS_MAX_BODY_BYTES:
@@ -141,6 +152,7 @@ class StreamingEndpointArgs:
                 "streaming.audience_api needs auth oauth2 or bearer: Adobe's audience templates do not "
                 "support Basic"
             )
+
         oauth2 = streaming.oauth2
         if (
             streaming.auth is AuthMode.OAUTH2
@@ -155,6 +167,7 @@ class StreamingEndpointArgs:
             unknown = sorted(set(supplied) - set(self.tenants))
             if unknown:
                 found.append(f"{field_name} names unknown tenants {unknown}; allowed: {sorted(self.tenants)}")
+
         if streaming.custom_domain is not None:
             try:
                 domain.check_domain(streaming.custom_domain)
@@ -215,7 +228,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
             policy_document=self._intake_policy(name, args, context),
             account_id=context.account_id,
             kms_key_arn=args.kms_key_arn,
-            log_group_name=f"/destkit/{args.name_prefix}/intake",
+            log_group_name=_function_log_group(args.name_prefix, "intake"),
             log_retention_days=args.log_retention_days,
             memory_mb=streaming.memory_mb,
             timeout_seconds=streaming.timeout_seconds,
@@ -330,16 +343,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
 
     @staticmethod
     def _intake_policy(name: str, args: StreamingEndpointArgs, context: AccountContext) -> pulumi.Output[Any]:
-        # The log group ARN is known before the log group exists: it follows from the name.
-        log_group_arn = pulumi.Output.concat(
-            "arn:",
-            context.partition,
-            ":logs:",
-            context.region,
-            ":",
-            context.account_id,
-            f":log-group:/destkit/{args.name_prefix}/intake",
-        )
+        log_group_arn = _log_group_arn(context, _function_log_group(args.name_prefix, "intake"))
         return pulumi.Output.all(log_group_arn, args.sink_bucket_arn, args.kms_key_arn, context.region).apply(
             lambda values: intake_policy(
                 log_group_arn=values[0],
@@ -378,16 +382,8 @@ class StreamingEndpoint(pulumi.ComponentResource):
             secret_arns = {tenant: secret.arn for tenant, secret in self.credentials.secrets.items()}
             environment["DESTKIT_CREDENTIAL_SECRET_ARNS"] = pulumi.Output.json_dumps(secret_arns)
 
-        log_group_name = f"/destkit/{args.name_prefix}/authorizer"
-        log_group_arn = pulumi.Output.concat(
-            "arn:",
-            context.partition,
-            ":logs:",
-            context.region,
-            ":",
-            context.account_id,
-            f":log-group:{log_group_name}",
-        )
+        log_group_name = _function_log_group(args.name_prefix, "authorizer")
+        log_group_arn = _log_group_arn(context, log_group_name)
         policy = pulumi.Output.all(
             log_group_arn, args.kms_key_arn, context.region, pulumi.Output.all(*secret_arns.values())
         ).apply(
@@ -549,9 +545,9 @@ class StreamingEndpoint(pulumi.ComponentResource):
                 "specific 4xx; stage throttling is set",
             )
         pulumi.log.warn(
-            "streaming.api_flavor http: authorizer denials are answered with 403 without "
-            "WWW-Authenticate, and AEP retries 403 under best-effort aggregation; use the rest flavour "
-            "for 401 answers and a WAF",
+            "streaming.api_flavor http: the HTTP API returns 403 without a WWW-Authenticate header when "
+            "the Lambda authorizer denies a request or a token lacks the scope, and AEP retries 403 under "
+            "best-effort aggregation. Use the rest flavour for 401 responses and a WAF.",
             resource=self,
         )
         if streaming.custom_domain is not None:
@@ -591,6 +587,24 @@ class StreamingEndpoint(pulumi.ComponentResource):
         if self.audience_api_url is not None:
             outputs["audience_api_url"] = self.audience_api_url
         return outputs
+
+
+def _function_log_group(name_prefix: str, purpose: str) -> str:
+    return f"/destkit/{name_prefix}/{purpose}"
+
+
+def _log_group_arn(context: AccountContext, log_group_name: str) -> pulumi.Output[str]:
+    """Build a log group's ARN from its name, so a policy can name the group before it exists."""
+    return pulumi.Output.concat(
+        "arn:",
+        context.partition,
+        ":logs:",
+        context.region,
+        ":",
+        context.account_id,
+        ":log-group:",
+        log_group_name,
+    )
 
 
 def apigateway_logs_policy(partition: str, region: str, account_id: str) -> dict[str, Any]:

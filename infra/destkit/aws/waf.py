@@ -2,9 +2,9 @@
 
 Two rules: AWS's known-bad-inputs managed group (Log4j and similar exploit patterns) and a
 per-address rate limit. No rule caps the body size: AEP sends batches of up to 10,000 profiles,
-and AWS's common rule set would block every body over 8 KB. The rate rule answers 429 with
-``Retry-After``, a status AEP retries under both aggregation policies; a plain WAF block
-would be a 403, which AEP retries only under best-effort aggregation.
+and AWS's common rule set would block every body over 8 KB. The rate rule returns 429 with
+``Retry-After``, a status AEP retries under both aggregation policies. A plain WAF block
+would return 403, which AEP retries only under best-effort aggregation.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def create_firewall(
         f"{name}-waf-logging",
         resource_arn=web_acl.arn,
         log_destination_configs=[log_group.arn],
-        # AEP's credentials travel in this header; WAF logs every header unless told not to.
+        # AEP's credentials travel in this header, and WAF logs every header that is not redacted.
         redacted_fields=[{"single_header": {"name": "authorization"}}],
         opts=child,
     )
