@@ -80,7 +80,9 @@ def gateway_claims(headers: Mapping[str, str]) -> dict[str, Any]:
 class IntakeAdapter:
     """Authenticate one Cloud Functions request, hand it to the core and return the core's response."""
 
-    def __init__(self, core: IntakeCore, authenticate: Callable[[Mapping[str, str]], str], behind_gateway: bool):
+    def __init__(
+        self, core: IntakeCore, authenticate: Callable[[Mapping[str, str]], str], behind_gateway: bool
+    ):
         self.core = core
         self._authenticate = authenticate
         self.behind_gateway = behind_gateway
@@ -106,9 +108,12 @@ def build_authenticator(environ: Mapping[str, str]) -> Callable[[Mapping[str, st
     tenants = [str(tenant) for tenant in _json_env(environ, "DESTKIT_TENANTS", "[]")]
     if mode == "oauth2":
         if not behind_gateway:
-            raise RuntimeError("oauth2 on GCP relies on API Gateway's JWT check; set DESTKIT_BEHIND_GATEWAY=true")
+            raise RuntimeError(
+                "oauth2 on GCP relies on API Gateway's JWT check; set DESTKIT_BEHIND_GATEWAY=true"
+            )
         tenant_by_client_id = {
-            str(key): str(value) for key, value in _json_env(environ, "DESTKIT_TENANT_BY_CLIENT_ID", "{}").items()
+            str(key): str(value)
+            for key, value in _json_env(environ, "DESTKIT_TENANT_BY_CLIENT_ID", "{}").items()
         }
 
         def from_claims(headers: Mapping[str, str]) -> str:
@@ -173,7 +178,9 @@ class TokenAdapter:
             return self.issuer.handle(lowered, body)
         except SigningError as error:
             logger.error("token signing failed: %s", error)
-            return error_response("temporarily_unavailable", "the token could not be signed; retry later", 503)
+            return error_response(
+                "temporarily_unavailable", "the token could not be signed; retry later", 503
+            )
 
 
 def build_token(
@@ -185,11 +192,16 @@ def build_token(
     account = _require(environ, "DESTKIT_SIGNING_SERVICE_ACCOUNT")
     options: dict[str, Any] = {} if post is None else {"post": post}
     signer = IamSignJwtSigner(
-        account, credentials or GoogleAuthCredentials(), _require(environ, "DESTKIT_IAM_CREDENTIALS_URL"), **options
+        account,
+        credentials or GoogleAuthCredentials(),
+        _require(environ, "DESTKIT_IAM_CREDENTIALS_URL"),
+        **options,
     )
     client_ids = _json_env(environ, "DESTKIT_CLIENT_IDS", "{}")
     clients = [
-        OAuthClient(client_id=str(client_id), client_secret=_require(environ, secret_env_name(tenant)), tenant=tenant)
+        OAuthClient(
+            client_id=str(client_id), client_secret=_require(environ, secret_env_name(tenant)), tenant=tenant
+        )
         for tenant, client_id in sorted(client_ids.items())
     ]
     issuer = TokenIssuer(
