@@ -482,3 +482,156 @@ _INVOKES: dict[str, Callable[[KitMocks, dict[str, Any]], dict[str, Any]]] = {
     "gcp:organizations/getClientConfig:getClientConfig": _gcp_client_config,
     "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _gcs_service_account,
 }
+
+# -- GCP shapes (destkit.gcp components) -----------------------------------------------------------
+# Each builder answers with the outputs pulumi-gcp 10 reports for the type, named and formatted as
+# GCP formats them, so wiring (service account emails, function URLs, gateway host) can be checked.
+
+
+def _gcp_project_of(inputs: dict[str, Any]) -> str:
+    project = inputs.get("project")
+    return project if isinstance(project, str) and project else GCP_PROJECT
+
+
+def _gcp_service_account(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    project = _gcp_project_of(inputs)
+    email = f"{inputs.get('accountId') or name}@{project}.iam.gserviceaccount.com"
+    resource_name = f"projects/{project}/serviceAccounts/{email}"
+    return resource_name, {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": resource_name,
+        "uniqueId": str(int(_digest(name, length=15), 16)).rjust(21, "1")[:21],
+    }
+
+
+def _gcp_bucket(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    bucket = _physical_name(name, inputs, "name")
+    return bucket, {"name": bucket, "url": f"gs://{bucket}", "selfLink": f"https://plan.invalid/b/{bucket}"}
+
+
+def _gcp_hmac_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # HMAC access ids are 61 characters: GOOG1E and 55 upper-case letters and digits.
+    access_id = "GOOG1E" + (_digest(name, length=64) + _digest(name, "2", length=64)).upper()[:55]
+    return access_id, {"accessId": access_id, "state": inputs.get("state") or "ACTIVE"}
+
+
+def _gcp_function(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    project = _gcp_project_of(inputs)
+    location = inputs.get("location") or mocks.region
+    function = _physical_name(name, inputs, "name")
+    service_config = dict(inputs.get("serviceConfig") or {})
+    service_config.update(
+        service=f"projects/{project}/locations/{location}/services/{function}",
+        uri=f"https://{function}-{_digest(name, length=10)}-ew.a.run.app",
+    )
+    return f"projects/{project}/locations/{location}/functions/{function}", {
+        "name": function,
+        "url": f"https://{location}-{project}.cloudfunctions.net/{function}",
+        "serviceConfig": service_config,
+        "state": "ACTIVE",
+    }
+
+
+def _gcp_api(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    project = _gcp_project_of(inputs)
+    api_id = _physical_name(name, inputs, "apiId")
+    return f"projects/{project}/locations/global/apis/{api_id}", {
+        "apiId": api_id,
+        "name": f"projects/{project}/locations/global/apis/{api_id}",
+        "managedService": f"{api_id}-{_digest(name, length=14)}.apigateway.{project}.cloud.goog",
+    }
+
+
+def _gcp_api_config(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    project = _gcp_project_of(inputs)
+    config_id = (inputs.get("apiConfigIdPrefix") or f"{name}-") + _digest(name, length=8)
+    resource_id = f"projects/{project}/locations/global/apis/{inputs.get('api')}/configs/{config_id}"
+    return resource_id, {"apiConfigId": config_id, "name": resource_id}
+
+
+def _gcp_gateway(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    project = _gcp_project_of(inputs)
+    gateway_id = _physical_name(name, inputs, "gatewayId")
+    region = inputs.get("region") or mocks.region
+    return f"projects/{project}/locations/{region}/gateways/{gateway_id}", {
+        "defaultHostname": f"{gateway_id}-{_digest(name, length=8)}.ew.gateway.dev",
+        "name": f"projects/{project}/locations/{region}/gateways/{gateway_id}",
+    }
+
+
+def _gcp_address(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # 203.0.113.0/24 is TEST-NET-3 (RFC 5737): documentation addresses that route nowhere.
+    host = int(_digest(name, length=2), 16) % 254 + 1
+    address = _physical_name(name, inputs, "name")
+    project = _gcp_project_of(inputs)
+    region = inputs.get("region") or mocks.region
+    return f"projects/{project}/regions/{region}/addresses/{address}", {
+        "address": f"203.0.113.{host}",
+        "name": address,
+    }
+
+
+def _gcp_topic(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    topic = _physical_name(name, inputs, "name")
+    return f"projects/{_gcp_project_of(inputs)}/topics/{topic}", {"name": topic}
+
+
+def _gcp_key_ring(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ring = _physical_name(name, inputs, "name")
+    location = inputs.get("location") or mocks.region
+    return f"projects/{_gcp_project_of(inputs)}/locations/{location}/keyRings/{ring}", {"name": ring}
+
+
+def _gcp_crypto_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    key = _physical_name(name, inputs, "name")
+    return f"{inputs.get('keyRing')}/cryptoKeys/{key}", {"name": key}
+
+
+def _gcp_secret(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    secret_id = _physical_name(name, inputs, "secretId")
+    return f"projects/{_gcp_project_of(inputs)}/secrets/{secret_id}", {
+        "name": f"projects/{GCP_PROJECT_NUMBER}/secrets/{secret_id}",
+        "secretId": secret_id,
+    }
+
+
+def _gcp_secret_version(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return f"{inputs.get('secret')}/versions/1", {"version": "1", "name": f"{inputs.get('secret')}/versions/1"}
+
+
+def _random_id(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    length = int(inputs.get("byteLength") or 8)
+    hex_value = _digest(name, "random-id", length=2 * length)
+    return hex_value, {"hex": hex_value, "dec": str(int(hex_value, 16)), "b64Url": hex_value}
+
+
+def _tls_private_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    body = "AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + _digest(name, "public", length=40)
+    return _digest(name, length=40), {
+        "publicKeyOpenssh": f"ssh-rsa {body}\n",
+        "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nplan-{_digest(name, length=32)}\n-----END PUBLIC KEY-----\n",
+        "publicKeyFingerprintSha256": "SHA256:" + _digest(name, "fingerprint", length=43),
+    }
+
+
+_TYPE_OUTPUTS.update(
+    {
+        "gcp:serviceaccount/account:Account": _gcp_service_account,
+        "gcp:storage/bucket:Bucket": _gcp_bucket,
+        "gcp:storage/hmacKey:HmacKey": _gcp_hmac_key,
+        "gcp:cloudfunctionsv2/function:Function": _gcp_function,
+        "gcp:apigateway/api:Api": _gcp_api,
+        "gcp:apigateway/apiConfig:ApiConfig": _gcp_api_config,
+        "gcp:apigateway/gateway:Gateway": _gcp_gateway,
+        "gcp:compute/address:Address": _gcp_address,
+        "gcp:pubsub/topic:Topic": _gcp_topic,
+        "gcp:kms/keyRing:KeyRing": _gcp_key_ring,
+        "gcp:kms/cryptoKey:CryptoKey": _gcp_crypto_key,
+        "gcp:secretmanager/secret:Secret": _gcp_secret,
+        "gcp:secretmanager/secretVersion:SecretVersion": _gcp_secret_version,
+        "random:index/randomId:RandomId": _random_id,
+        "tls:index/privateKey:PrivateKey": _tls_private_key,
+    }
+)
+
