@@ -133,8 +133,11 @@ def _render_compliance(result: PlanResult) -> list[str]:
     for control in sorted(by_control):
         items = by_control[control]
         statuses = Counter(item.status for item in items)
-        if statuses.get("violated"):
+        violated = [item for item in items if item.status == "violated"]
+        if any(item.enforcement == "mandatory" for item in violated):
             status = "VIOLATED"
+        elif violated:
+            status = "advisory"
         elif statuses.get("waived"):
             status = "waived"
         elif statuses.get("passed"):
