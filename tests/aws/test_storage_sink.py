@@ -149,11 +149,13 @@ def test_log_bucket_policy_exact(plan):
 
 
 def test_log_bucket_waivers(plan):
-    waived = sorted((w.control, w.resource) for w in plan.waivers)
-    assert waived == [
-        ("s3-access-logging", f"{NAME}-logs-bucket"),
-        ("s3-sse-kms-cmk", f"{NAME}-logs-bucket"),
-    ]
+    waived = sorted(w.control for w in plan.waivers if w.resource == f"{NAME}-logs-bucket")
+    assert waived == ["s3-access-logging", "s3-object-level-trail", "s3-replication", "s3-sse-kms-cmk"]
+
+
+def test_sink_bucket_waivers(plan):
+    waived = sorted(w.control for w in plan.waivers if w.resource == f"{NAME}-bucket")
+    assert waived == ["s3-object-level-trail", "s3-replication"]
 
 
 def test_key_rotation_and_window(plan):
@@ -210,7 +212,7 @@ def test_existing_log_bucket_used():
 
 def test_existing_log_bucket_no_waiver():
     plan = _run(SinkArgs(tenants=["a"], log_bucket_name="corp-access-logs"))
-    assert plan.waivers == []
+    assert [w for w in plan.waivers if w.control in ("s3-access-logging", "s3-sse-kms-cmk")] == []
 
 
 def test_sink_without_tenants_rejected():

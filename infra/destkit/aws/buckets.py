@@ -211,6 +211,18 @@ def build_bucket(name: str, settings: BucketSettings, parent: pulumi.Resource | 
             opts=child,
         )
 
+    waivers.record(
+        "s3-replication",
+        f"{name}-bucket",
+        "Landed files are transient copies that AEP can export again, so cross-region replication "
+        "would double storage cost without protecting data that exists only here.",
+    )
+    waivers.record(
+        "s3-object-level-trail",
+        f"{name}-bucket",
+        "CloudTrail trails are account-scoped and usually owned by the account's platform team; "
+        "add this bucket's data events to the account trail there.",
+    )
     return HardenedBucket(
         bucket=bucket,
         public_access_block=public_access_block,
