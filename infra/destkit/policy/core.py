@@ -178,10 +178,15 @@ def identifiers(resource: PlannedResource) -> set[str]:
     """
     values: set[str] = set()
     for source in (resource.outputs, resource.inputs):
-        for key in ("id", "arn", "name", "bucket", "accountName", "serviceName", "email", "selfLink"):
+        for key in ("id", "arn", "name", "bucket", "accountName", "serviceName", "vaultName", "keyId", "email"):
             value = source.get(key)
             if isinstance(value, str) and value:
                 values.add(value)
+    # A Cloud KMS key's id is "<key ring id>/cryptoKeys/<name>" and is not among its properties.
+    key_ring = resource.inputs.get("keyRing")
+    key_name = resource.outputs.get("name") or resource.inputs.get("name")
+    if resource.type == "gcp:kms/cryptoKey:CryptoKey" and isinstance(key_ring, str) and isinstance(key_name, str):
+        values.add(f"{key_ring}/cryptoKeys/{key_name}")
     values.add(resource.name)
     values.add(resource.urn)
     return values

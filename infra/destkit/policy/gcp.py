@@ -150,7 +150,7 @@ def gcs_cmek(bucket: PlannedResource, stack: Stack) -> list[str]:
     key_name = get(bucket.inputs, "encryption.defaultKmsKeyName")
     if not key_name:
         return ["encryption.defaultKmsKeyName is not set"]
-    key = _crypto_key(stack, key_name)
+    key = stack.referenced(key_name, [CRYPTO_KEY])
     if key is None:
         return []
     grants = stack.referencing(key, [CRYPTO_KEY_IAM_MEMBER, CRYPTO_KEY_IAM_BINDING], ["cryptoKeyId"])
@@ -159,15 +159,6 @@ def gcs_cmek(bucket: PlannedResource, stack: Stack) -> list[str]:
             if role == "roles/cloudkms.cryptoKeyEncrypterDecrypter" and "@gs-project-accounts." in member:
                 return []
     return ["the Cloud Storage service agent has no cryptoKeyEncrypterDecrypter grant on the key"]
-
-
-def _crypto_key(stack: Stack, key_name: object) -> PlannedResource | None:
-    """Find the CryptoKey that ``key_name`` names, by id or as ``<key ring>/cryptoKeys/<name>``."""
-    for key in stack.of_type(CRYPTO_KEY):
-        name = key.outputs.get("name") or key.inputs.get("name")
-        if refers_to(key_name, key) or key_name == f"{key.inputs.get('keyRing')}/cryptoKeys/{name}":
-            return key
-    return None
 
 
 @control(
