@@ -38,11 +38,13 @@ def create_minimal_vpc(name: str, *, tags: Mapping[str, str], parent: pulumi.Res
         tags=dict(tags),
         opts=child,
     )
+
     # An empty default security group: no rule admits or emits traffic.
     default_security_group = aws.ec2.DefaultSecurityGroup(
         f"{name}-default-sg", vpc_id=vpc.id, tags=dict(tags), opts=child
     )
     internet_gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=dict(tags), opts=child)
+
     # NOTE: one subnet in an availability zone that AWS picks, so the endpoint is not zonally
     # redundant. Pass an existing VPC with two or three subnets for production.
     subnet = aws.ec2.Subnet(
@@ -63,6 +65,7 @@ def create_minimal_vpc(name: str, *, tags: Mapping[str, str], parent: pulumi.Res
     aws.ec2.RouteTableAssociation(
         f"{name}-public-routes-association", subnet_id=subnet.id, route_table_id=route_table.id, opts=child
     )
+
     return MinimalVpc(
         vpc=vpc,
         subnet=subnet,

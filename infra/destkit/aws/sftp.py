@@ -310,7 +310,7 @@ class SftpDropZone(pulumi.ComponentResource):
             aws.ec2.Eip(f"{name}-eip-{index}", domain="vpc", tags=dict(args.tags), opts=child)
             for index in range(len(self._subnet_ids))
         ]
-        # No egress rule: the endpoint answers connections and never opens its own.
+        # No egress rule: the endpoint accepts connections and never opens its own.
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             description="SFTP from the allowed CIDRs only",
