@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from destkit.config import KitConfig
+from destkit.config import AuthMode, ConfigError, IssuerKind, KitConfig, OAuth2Config
 from destkit.gcp import defaults, kms
 from destkit.gcp.gcs_dropzone import GcsDropZone, GcsDropZoneArgs
 from destkit.gcp.sftp import SftpDropZone, SftpDropZoneArgs
@@ -24,8 +24,29 @@ def _plain_map(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[dict[st
     return pulumi.Output.all(**dict(values))
 
 
+def gcp_oauth2(config: KitConfig) -> OAuth2Config:
+    """Return the OAuth 2.0 settings for GCP, where signJwt caps a token's lifetime at 12 hours.
+
+    An unset ``token_validity_hours`` becomes 12; an explicit longer value raises ConfigError.
+    """
+    oauth2 = config.streaming.oauth2
+    limit = defaults.SIGN_JWT_MAX_LIFETIME_HOURS
+    managed = config.streaming.auth is AuthMode.OAUTH2 and oauth2.issuer is IssuerKind.MANAGED
+    if not managed or oauth2.token_validity_hours <= limit:
+        return oauth2
+    if "token_validity_hours" in oauth2.model_fields_set:
+        raise ConfigError(
+            [
+                f"destkit:streaming.oauth2.token_validity_hours: {oauth2.token_validity_hours} is more than "
+                f"{limit}, the longest token lifetime IAM Credentials signJwt signs; set it to {limit} or less"
+            ]
+        )
+    return oauth2.model_copy(update={"token_validity_hours": limit})
+
+
 def build_stack(config: KitConfig) -> Mapping[str, Any]:
     """Build every GCP component that ``config`` enables and return the stack outputs."""
+    oauth2 = gcp_oauth2(config)
     destination = config.destination
     region = config.gcp.region
     prefix = config.prefix
@@ -81,7 +102,7 @@ def build_stack(config: KitConfig) -> Mapping[str, Any]:
                 prefix=prefix,
                 sink_bucket=sink.bucket_name,
                 auth_mode=streaming.auth.value,
-                oauth2=streaming.oauth2,
+                oauth2=oauth2,
                 labels=labels,
                 bearer_tokens={t: v.get_secret_value() for t, v in secrets.bearer_tokens.items()},
                 basic_passwords={t: v.get_secret_value() for t, v in secrets.basic_passwords.items()},
