@@ -179,3 +179,16 @@ def test_plan_cli_writes_diagram(tmp_path: Path):
 
     assert status == 0
     assert 'aep -->|"batch files"| r1' in target.read_text()
+
+
+def test_container_names_from_outputs():
+    from destkit.plan.diagram import _output_names
+
+    names = _output_names({"a": "account/intake", "b": "abfss://landing@account.dfs.core.windows.net/"})
+    assert {"account", "intake", "landing"} <= names
+
+
+def test_url_not_split_into_names():
+    from destkit.plan.diagram import _output_names
+
+    assert _output_names("https://example.invalid/a") == {"https://example.invalid/a"}

@@ -42,7 +42,7 @@ FUNCTION_TYPES = frozenset(
 ISSUER_TYPES = frozenset({"aws:cognito/userPoolDomain:UserPoolDomain"})
 # Servers that AEP's SFTP destination connects to.
 SFTP_TYPES = frozenset({"aws:transfer/server:Server", "gcp:compute/instance:Instance"})
-# Object stores, matched by physical name against the outputs that name a store.
+# Object stores, matched by physical name (bucket or container) against the outputs that name a store.
 STORE_TYPES = frozenset(
     {
         "aws:s3/bucket:Bucket",
@@ -50,16 +50,18 @@ STORE_TYPES = frozenset(
         "gcp:storage/bucket:Bucket",
     }
 )
+# Azure's SFTP endpoint is a storage account, named by the first label of the sftp_host output.
+SFTP_ACCOUNT_TYPE = "azure-native:storage:StorageAccount"
 # Resources that send object-created events to the partner's ingestion.
 NOTIFICATION_TYPES = frozenset(
     {
         "aws:s3/bucketNotification:BucketNotification",
-        "azure-native:eventgrid:SystemTopicEventSubscription",
+        "azure-native:eventgrid:SystemTopic",
         "gcp:storage/notification:Notification",
     }
 )
 # Stack outputs that carry the physical name of a batch drop zone.
-DROP_ZONE_OUTPUTS = ("s3_bucket", "gcs_bucket", "blob_containers")
+DROP_ZONE_OUTPUTS = ("s3_bucket", "gcs_bucket", "blob_containers", "adls_urls")
 
 AEP_NODE = "aep"
 INGESTION_NODE = "ingestion"
@@ -117,7 +119,13 @@ def _find_flow(result: PlanResult) -> _Flow:
     flow.gateways = [r for r in resources if r.type in GATEWAY_TYPES]
     flow.functions = [r for r in resources if r.type in FUNCTION_TYPES]
     flow.issuers = [r for r in resources if r.type in ISSUER_TYPES]
-    flow.sftp_servers = [r for r in resources if r.type in SFTP_TYPES]
+    sftp_host = result.outputs.get("sftp_host")
+    sftp_account = sftp_host.split(".")[0] if isinstance(sftp_host, str) else None
+    flow.sftp_servers = [
+        r
+        for r in resources
+        if r.type in SFTP_TYPES or (r.type == SFTP_ACCOUNT_TYPE and _physical_name(r) == sftp_account)
+    ]
 
     stores = [r for r in resources if r.type in STORE_TYPES]
     flow.sinks = _stores_named(stores, _output_names(result.outputs.get("sink")))
@@ -154,18 +162,22 @@ def _top_components(resources: list[PlannedResource]) -> dict[str, str]:
 
 
 def _output_names(value: Any) -> set[str]:
-    """Return the strings an output carries: the value itself, or a map's or list's values."""
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, dict):
-        return {item for item in value.values() if isinstance(item, str)}
-    if isinstance(value, list):
-        return {item for item in value if isinstance(item, str)}
-    return set()
+    """Return the store names an output carries, from a name, a map or list of names, or URLs.
+
+    ``account/container`` yields both parts, and ``abfss://filesystem@account...`` the file system.
+    """
+    names: set[str] = set()
+    for text in _strings(value):
+        names.add(text)
+        if text.startswith("abfss://"):
+            names.add(text.removeprefix("abfss://").split("@")[0])
+        elif "://" not in text:
+            names.update(part for part in text.split("/") if part)
+    return names
 
 
 def _physical_name(resource: PlannedResource) -> str | None:
-    for key in ("bucket", "name"):
+    for key in ("bucket", "containerName", "name"):
         value = resource.outputs.get(key) or resource.inputs.get(key)
         if isinstance(value, str) and value:
             return value
@@ -269,7 +281,8 @@ def _render_edges(result: PlanResult, flow: _Flow) -> list[str]:
     for server in flow.sftp_servers:
         lines.append(f'  {AEP_NODE} -->|"SFTP batch files"| {node[server.urn]}')
 
-    notified = [store for store in _unique([*flow.sinks, *flow.drop_zones]) if _has_notification(result, store)]
+    candidates = _unique([*flow.sinks, *flow.drop_zones, *flow.sftp_servers])
+    notified = [store for store in candidates if _has_notification(result, store)]
     if notified:
         lines.append(f'  {INGESTION_NODE}(["your ingestion"])')
     for store in notified:
@@ -293,10 +306,15 @@ def _strings(value: Any) -> set[str]:
 
 
 def _has_notification(result: PlanResult, store: PlannedResource) -> bool:
-    name = _physical_name(store)
-    return any(
-        resource.type in NOTIFICATION_TYPES and name in _strings(resource.inputs) for resource in result.resources
-    )
+    """Tell whether a notification resource names the store, or its storage account by name or id."""
+    names = {name for name in (_physical_name(store), store.inputs.get("accountName")) if isinstance(name, str)}
+    for resource in result.resources:
+        if resource.type not in NOTIFICATION_TYPES:
+            continue
+        for text in _strings(resource.inputs):
+            if text in names or any(text.endswith("/" + name) for name in names):
+                return True
+    return False
 
 
 def _escape(text: str) -> str:

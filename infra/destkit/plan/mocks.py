@@ -635,3 +635,120 @@ _TYPE_OUTPUTS.update(
     }
 )
 
+
+# -- Azure shapes ------------------------------------------------------------------------------
+
+
+def _azure_id(inputs: dict[str, Any], provider: str, kind: str, physical: str) -> str:
+    group = inputs.get("resourceGroupName") or "destkit-plan-rg"
+    return f"/subscriptions/{AZURE_SUBSCRIPTION_ID}/resourceGroups/{group}/providers/{provider}/{kind}/{physical}"
+
+
+def _azure_resource_group(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    group = _physical_name(name, inputs, "resourceGroupName")
+    resource_id = f"/subscriptions/{AZURE_SUBSCRIPTION_ID}/resourceGroups/{group}"
+    return resource_id, {"name": group, "id": resource_id}
+
+
+def _azure_storage_account(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    account = _physical_name(name, inputs, "accountName")
+    resource_id = _azure_id(inputs, "Microsoft.Storage", "storageAccounts", account)
+    return resource_id, {
+        "name": account,
+        "id": resource_id,
+        "primaryEndpoints": {
+            "blob": f"https://{account}.blob.core.windows.net/",
+            "dfs": f"https://{account}.dfs.core.windows.net/",
+            "queue": f"https://{account}.queue.core.windows.net/",
+            "table": f"https://{account}.table.core.windows.net/",
+            "file": f"https://{account}.file.core.windows.net/",
+            "web": f"https://{account}.z6.web.core.windows.net/",
+        },
+    }
+
+
+def _azure_vault(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    vault = _physical_name(name, inputs, "vaultName")
+    resource_id = _azure_id(inputs, "Microsoft.KeyVault", "vaults", vault)
+    properties = dict(inputs.get("properties") or {})
+    properties["vaultUri"] = f"https://{vault}.vault.azure.net/"
+    return resource_id, {"name": vault, "id": resource_id, "properties": properties}
+
+
+def _azure_workspace(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    workspace = _physical_name(name, inputs, "workspaceName")
+    resource_id = _azure_id(inputs, "Microsoft.OperationalInsights", "workspaces", workspace)
+    return resource_id, {"name": workspace, "id": resource_id, "customerId": _uuid(name)}
+
+
+def _azure_identity(name: str) -> dict[str, Any]:
+    return {"type": "SystemAssigned", "principalId": _uuid(f"{name}/principal"), "tenantId": AZURE_TENANT_ID}
+
+
+def _azure_apim(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    service = _physical_name(name, inputs, "serviceName")
+    resource_id = _azure_id(inputs, "Microsoft.ApiManagement", "service", service)
+    return resource_id, {
+        "name": service,
+        "id": resource_id,
+        "gatewayUrl": f"https://{service}.azure-api.net",
+        "identity": _azure_identity(name),
+    }
+
+
+def _azure_web_app(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    app = _physical_name(name, inputs, "name")
+    resource_id = _azure_id(inputs, "Microsoft.Web", "sites", app)
+    return resource_id, {
+        "name": app,
+        "id": resource_id,
+        "defaultHostName": f"{app}.azurewebsites.net",
+        "identity": _azure_identity(name),
+    }
+
+
+def _azure_insights(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    component = _physical_name(name, inputs, "resourceName")
+    resource_id = _azure_id(inputs, "Microsoft.Insights", "components", component)
+    key = _uuid(f"{name}/instrumentation")
+    return resource_id, {
+        "name": component,
+        "id": resource_id,
+        "instrumentationKey": key,
+        "connectionString": f"InstrumentationKey={key};IngestionEndpoint=https://plan.invalid/",
+    }
+
+
+def _azuread_application(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    object_id = _uuid(f"{name}/object")
+    return f"/applications/{object_id}", {"clientId": _uuid(f"{name}/client"), "objectId": object_id}
+
+
+def _azuread_service_principal(
+    mocks: KitMocks, name: str, inputs: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    object_id = _uuid(f"{name}/object")
+    return f"/servicePrincipals/{object_id}", {"objectId": object_id}
+
+
+def _azuread_application_password(
+    mocks: KitMocks, name: str, inputs: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    key_id = _uuid(f"{name}/key")
+    return f"{inputs.get('applicationId', '')}/password/{key_id}", {"keyId": key_id}
+
+
+_TYPE_OUTPUTS.update(
+    {
+        "azure-native:resources:ResourceGroup": _azure_resource_group,
+        "azure-native:storage:StorageAccount": _azure_storage_account,
+        "azure-native:keyvault:Vault": _azure_vault,
+        "azure-native:operationalinsights:Workspace": _azure_workspace,
+        "azure-native:apimanagement:ApiManagementService": _azure_apim,
+        "azure-native:web:WebApp": _azure_web_app,
+        "azure-native:applicationinsights:Component": _azure_insights,
+        "azuread:index/application:Application": _azuread_application,
+        "azuread:index/servicePrincipal:ServicePrincipal": _azuread_service_principal,
+        "azuread:index/applicationPassword:ApplicationPassword": _azuread_application_password,
+    }
+)
