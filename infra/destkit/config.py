@@ -71,6 +71,10 @@ MAX_BODY_BYTES_BY_CLOUD = {
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _TENANT_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_AZURE_SUBNET_ID = (
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[A-Za-z0-9_.()-]{1,90}/providers/"
+    r"Microsoft\.Network/virtualNetworks/[A-Za-z0-9_.-]{2,64}/subnets/[A-Za-z0-9_.-]{1,80}$"
+)
 
 
 class ConfigError(ValueError):
@@ -372,6 +376,22 @@ class AzureConfig(_Model):
         default="platform-team@example.com", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
     )
     apim_publisher_name: str = Field(default="Platform team", min_length=1, max_length=100)
+    apim_subnet_id: str | None = Field(
+        default=None,
+        pattern=_AZURE_SUBNET_ID,
+        description="Subnet the API Management gateway joins (isolated profile only; required there).",
+    )
+    private_endpoint_subnet_id: str | None = Field(
+        default=None,
+        pattern=_AZURE_SUBNET_ID,
+        description="Subnet of the Function App's private endpoint (isolated profile only; required there).",
+    )
+    client_secret_validity_days: int = Field(
+        default=365,
+        ge=1,
+        le=730,
+        description="Lifetime of each OAuth 2.0 client secret the managed issuer creates for AEP, in days.",
+    )
 
 
 class GcpConfig(_Model):
@@ -535,6 +555,15 @@ class KitConfig(_Model):
                 problems.append(
                     f"batch.sftp.public_keys.{tenant}: AEP needs an RSA key; expected an OpenSSH "
                     "'ssh-rsa AAAA...' public key"
+                )
+        azure = self.azure
+        for key in ("apim_subnet_id", "private_endpoint_subnet_id"):
+            if azure.apim_profile == "isolated" and getattr(azure, key) is None:
+                problems.append(f"azure.{key}: required when azure.apim_profile is isolated")
+            if azure.apim_profile == "consumption" and getattr(azure, key) is not None:
+                problems.append(
+                    f"azure.{key}: only used when azure.apim_profile is isolated; remove it or set "
+                    "azure.apim_profile to isolated"
                 )
         for field_name in ("bearer_tokens", "basic_passwords"):
             for tenant in getattr(self.secrets, field_name):
