@@ -1,0 +1,1 @@
+"""Check a deployed destination the way AEP uses it (``destkit verify``)."""
