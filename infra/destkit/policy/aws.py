@@ -11,6 +11,7 @@ from destkit.policy.core import (
     control,
     get,
     load_json,
+    mapping,
     not_applicable_control,
     refers_to,
     require,
@@ -902,7 +903,7 @@ def apigw_exec_logs_no_datatrace(stage: PlannedResource, stack: Stack) -> list[s
     settings = [s for s in _stage_method_settings(stack, stage) if s.inputs.get("methodPath") == "*/*"]
     if not settings:
         return ["the stage has no aws:apigateway/methodSettings for '*/*'"]
-    values = settings[0].inputs.get("settings") or {}
+    values = mapping(settings[0].inputs.get("settings"))
     problems: list[str] = []
     level = values.get("loggingLevel")
     require(level in ("ERROR", "INFO"), f"settings.loggingLevel is {level!r}", problems)
@@ -990,10 +991,10 @@ def apigw_validation_throttling(resource: PlannedResource, stack: Stack) -> list
             require(bool(resource.inputs.get("requestModels")), "requestModels is not set", problems)
         return problems
     if resource.type == HTTP_STAGE:
-        values = resource.inputs.get("defaultRouteSettings") or {}
+        values = mapping(resource.inputs.get("defaultRouteSettings"))
     else:
         settings = _stage_method_settings(stack, resource)
-        values = (settings[0].inputs.get("settings") or {}) if settings else {}
+        values = mapping(settings[0].inputs.get("settings")) if settings else {}
     require(bool(values.get("throttlingRateLimit")), "throttlingRateLimit is not set", problems)
     require(bool(values.get("throttlingBurstLimit")), "throttlingBurstLimit is not set", problems)
     return problems
@@ -1354,8 +1355,8 @@ def sftp_user_jail(user: PlannedResource, stack: Stack) -> list[str]:
     require(inputs.get("homeDirectoryType") == "LOGICAL", "homeDirectoryType is not 'LOGICAL'", problems)
     mappings = [m for m in as_list(inputs.get("homeDirectoryMappings")) if isinstance(m, dict)]
     require(bool(mappings), "homeDirectoryMappings is empty", problems)
-    for mapping in mappings:
-        target = str(mapping.get("target", ""))
+    for entry in mappings:
+        target = str(entry.get("target", ""))
         require(
             len([p for p in target.split("/") if p]) >= 2,
             f"the mapping target {target!r} is a bucket root",

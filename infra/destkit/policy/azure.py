@@ -6,7 +6,7 @@ import re
 
 from destkit.plan.model import PlannedResource
 from destkit.policy.aws import secret_looking
-from destkit.policy.core import Stack, as_list, control, get, refers_to, require
+from destkit.policy.core import Stack, as_list, control, get, mapping, refers_to, require
 
 CLOUD = "azure"
 
@@ -612,7 +612,7 @@ def fn_cors_not_wildcard(site: PlannedResource, stack: Stack) -> list[str]:
 
 
 def _restricted_to_apim(site: PlannedResource) -> bool:
-    config = site.inputs.get("siteConfig") or {}
+    config = mapping(site.inputs.get("siteConfig"))
     rules = [r for r in as_list(config.get("ipSecurityRestrictions")) if isinstance(r, dict)]
     if not rules or config.get("ipSecurityRestrictionsDefaultAction") != "Deny":
         return False
@@ -728,7 +728,7 @@ def apim_tls(resource: PlannedResource, stack: Stack) -> list[str]:
     if resource.type == APIM_API:
         protocols = resource.inputs.get("protocols")
         return [] if protocols == ["https"] else [f"protocols is {protocols}, not ['https']"]
-    properties = resource.inputs.get("customProperties") or {}
+    properties = mapping(resource.inputs.get("customProperties"))
     still_on = [
         key.removeprefix(_APIM_PROTOCOL_PREFIX)
         for key in _APIM_WEAK_SETTINGS
@@ -878,7 +878,7 @@ def apim_client_cert(service: PlannedResource, stack: Stack) -> list[str]:
     "attributes.expires and content_type on secrets.",
 )
 def kv_hardening(resource: PlannedResource, stack: Stack) -> list[str]:
-    properties = resource.inputs.get("properties") or {}
+    properties = mapping(resource.inputs.get("properties"))
     problems: list[str] = []
     if resource.type == KEY_VAULT_SECRET:
         require(bool(get(properties, "attributes.expires")), "attributes.expires is not set", problems)

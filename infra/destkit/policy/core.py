@@ -170,6 +170,19 @@ class Stack:
         return None
 
 
+_IDENTIFYING_KEYS = (
+    "id",
+    "arn",
+    "name",
+    "bucket",
+    "accountName",
+    "serviceName",
+    "vaultName",
+    "keyId",
+    "email",
+)
+
+
 def identifiers(resource: PlannedResource) -> set[str]:
     """Return every string that can identify ``resource`` in another resource's inputs.
 
@@ -178,14 +191,15 @@ def identifiers(resource: PlannedResource) -> set[str]:
     """
     values: set[str] = set()
     for source in (resource.outputs, resource.inputs):
-        for key in ("id", "arn", "name", "bucket", "accountName", "serviceName", "vaultName", "keyId", "email"):
+        for key in _IDENTIFYING_KEYS:
             value = source.get(key)
             if isinstance(value, str) and value:
                 values.add(value)
     # A Cloud KMS key's id is "<key ring id>/cryptoKeys/<name>" and is not among its properties.
     key_ring = resource.inputs.get("keyRing")
     key_name = resource.outputs.get("name") or resource.inputs.get("name")
-    if resource.type == "gcp:kms/cryptoKey:CryptoKey" and isinstance(key_ring, str) and isinstance(key_name, str):
+    is_key = resource.type == "gcp:kms/cryptoKey:CryptoKey"
+    if is_key and isinstance(key_ring, str) and isinstance(key_name, str):
         values.add(f"{key_ring}/cryptoKeys/{key_name}")
     values.add(resource.name)
     values.add(resource.urn)
@@ -219,6 +233,21 @@ def get(data: Any, path: str, default: Any = None) -> Any:
             return default
         current = current[part]
     return default if current is None else current
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """Return ``value`` when it is a dict, else an empty dict (inputs of an unexpected shape)."""
+    return value if isinstance(value, dict) else {}
+
+
+def run_check(control: Control, resource: PlannedResource, stack: Stack) -> list[str]:
+    """Run ``control`` on ``resource``; inputs of an unexpected shape are a violation, not a crash."""
+    if control.check is None:
+        return []
+    try:
+        return control.check(resource, stack)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+        return [f"the inputs do not have the shape of {resource.type} ({type(error).__name__}: {error})"]
 
 
 def as_list(value: Any) -> list[Any]:

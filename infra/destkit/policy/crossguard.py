@@ -27,7 +27,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
 
 from destkit.plan.model import PlannedResource
-from destkit.policy.core import Control, Stack
+from destkit.policy.core import Control, Stack, run_check
 from destkit.policy.evaluate import matching_waiver
 from destkit.policy.pack_config import WAIVERS_PROPERTY, WAIVERS_SCHEMA, waivers_from_policy_config
 from destkit.policy.registry import all_controls
@@ -118,7 +118,7 @@ def _report(
     config: Mapping[str, Any] | None,
     report_violation: ReportViolation,
 ) -> None:
-    problems = control.check(resource, stack) if control.check else []
+    problems = run_check(control, resource, stack)
     if not problems:
         return
     if matching_waiver(waivers_from_policy_config(control.name, config), control.name, resource) is not None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from destkit.plan.model import ComplianceResult, PlannedResource
-from destkit.policy.core import Control, Stack
+from destkit.policy.core import Control, Stack, run_check
 from destkit.policy.registry import controls_for
 from destkit.waivers import Waiver
 
@@ -44,7 +44,7 @@ def _evaluate_control(
 
     results = []
     for resource in targets:
-        problems = control.check(resource, stack)
+        problems = run_check(control, resource, stack)
         if not problems:
             results.append(_result(control, resource.urn, "passed"))
             continue

@@ -17,6 +17,7 @@ from destkit.policy.core import (
     control,
     get,
     load_json,
+    mapping,
     not_applicable_control,
     refers_to,
     require,
@@ -67,7 +68,7 @@ def iam_members(resource: PlannedResource) -> list[tuple[str, str]]:
     """Return ``(role, member)`` pairs of an IAM member, binding or policy resource."""
     inputs = resource.inputs
     if "policyData" in inputs:
-        policy = load_json(inputs.get("policyData")) or {}
+        policy = mapping(load_json(inputs.get("policyData")))
         return [
             (str(binding.get("role", "")), str(member))
             for binding in as_list(policy.get("bindings"))
@@ -626,7 +627,7 @@ def openapi_documents(config: PlannedResource) -> list[dict[str, Any]]:
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for path, item in (document.get("paths") or {}).items():
+    for path, item in mapping(document.get("paths")).items():
         if not isinstance(item, dict):
             continue
         for method, operation in item.items():
@@ -653,7 +654,7 @@ def apigw_jwt_every_path(config: PlannedResource, stack: Stack) -> list[str]:
         return ["openapiDocuments holds no readable OpenAPI document"]
     problems: list[str] = []
     for document in documents:
-        definitions = document.get("securityDefinitions") or {}
+        definitions = mapping(document.get("securityDefinitions"))
         jwt_schemes = {
             name
             for name, scheme in definitions.items()
