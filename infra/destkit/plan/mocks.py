@@ -53,7 +53,8 @@ class KitMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
         self.registrations.append(args)
         inputs = dict(args.inputs)
-        if not args.custom:
+        # Reads (stack references) arrive with custom unset, like components, but need outputs.
+        if not args.custom and args.typ != STACK_REFERENCE_TYPE:
             return "", inputs
         resource_id, computed = self._computed_outputs(args.typ, args.name, inputs)
         state = {**inputs, **computed}
@@ -752,3 +753,47 @@ _TYPE_OUTPUTS.update(
         "azuread:index/applicationPassword:ApplicationPassword": _azuread_application_password,
     }
 )
+
+
+# -- Stack references (examples/*-existing-stack) -------------------------------------------------
+# Append-only block. A StackReference is read, not registered: the engine expects the referenced
+# stack's exports under ``outputs`` and the names of its secret exports under ``secretOutputNames``.
+
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+class StackReferenceMocks(KitMocks):
+    """KitMocks that also return the outputs of the named stacks when a StackReference is read."""
+
+    def __init__(
+        self,
+        stack_outputs: dict[str, dict[str, Any]],
+        *,
+        secret_outputs: dict[str, tuple[str, ...]] | None = None,
+        region: str = "us-east-1",
+        secret_sentinel: str | None = None,
+    ):
+        super().__init__(region=region, secret_sentinel=secret_sentinel)
+        self.stack_outputs = stack_outputs
+        """Exports of each referenced stack, keyed by the fully qualified stack name."""
+        self.secret_outputs = secret_outputs or {}
+        """Names of the exports that each referenced stack marks secret."""
+
+
+def _stack_reference(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    stack_name = str(inputs.get("name") or name)
+    known: dict[str, dict[str, Any]] = getattr(mocks, "stack_outputs", {})
+    if stack_name not in known:
+        raise LookupError(
+            f"the offline plan has no outputs for the stack reference {stack_name!r}; plan with "
+            f"destkit.plan.mocks.StackReferenceMocks(stack_outputs={{{stack_name!r}: {{...}}}})"
+        )
+    secret_names = getattr(mocks, "secret_outputs", {}).get(stack_name, ())
+    return stack_name, {
+        "name": stack_name,
+        "outputs": dict(known[stack_name]),
+        "secretOutputNames": sorted(secret_names),
+    }
+
+
+_TYPE_OUTPUTS[STACK_REFERENCE_TYPE] = _stack_reference

@@ -1,0 +1,155 @@
+"""Each ``examples/<cloud>-existing-stack`` project plans under the mock engine, copied as a user would."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from destkit.plan.engine import PlanResult, plan_stack, run_program
+from destkit.plan.mocks import StackReferenceMocks
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO_ROOT / "examples"
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example project, the shared stack it references and what it must reuse from it."""
+
+    directory: str
+    region: str
+    shared_stack: str
+    shared_outputs: dict[str, Any]
+    provider_name: str
+    name_prefix: str
+    reused: dict[str, str] = field(default_factory=dict)
+    """Shared output name -> resource type that the example must not create because it reuses it."""
+
+
+AWS_KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+AWS = Example(
+    directory="aws-existing-stack",
+    region="eu-central-1",
+    shared_stack="acme/platform-shared/prod",
+    shared_outputs={"kms_key_arn": AWS_KEY_ARN, "access_log_bucket": "acme-platform-access-logs"},
+    provider_name="growth-aws",
+    name_prefix="growth-aep",
+    reused={"kms_key_arn": "aws:kms/key:Key"},
+)
+ALL_EXAMPLES = [AWS]
+
+
+def _plan(example: Example, tmp_path: Path) -> PlanResult:
+    project = tmp_path / example.directory
+    shutil.copytree(EXAMPLES / example.directory, project)
+    mocks = StackReferenceMocks({example.shared_stack: example.shared_outputs}, region=example.region)
+    return plan_stack("dev", project, mocks=mocks, evaluate_compliance=False)
+
+
+@pytest.fixture(scope="module", params=ALL_EXAMPLES, ids=lambda example: example.directory)
+def planned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Example, PlanResult]:
+    example: Example = request.param
+    return example, _plan(example, tmp_path_factory.mktemp("example"))
+
+
+def _cloud_resources(result: PlanResult) -> list[Any]:
+    return [r for r in result.resources if r.custom and not r.type.startswith(("pulumi:", "random:", "tls:"))]
+
+
+def test_every_cloud_has_example():
+    directories = {path.name for path in EXAMPLES.iterdir() if path.name.endswith("-existing-stack")}
+    assert {example.directory for example in ALL_EXAMPLES} == directories
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
+def test_example_is_pulumi_project(example: Example):
+    project = yaml.safe_load((EXAMPLES / example.directory / "Pulumi.yaml").read_text())
+    assert project["runtime"]["name"] == "python"
+    assert (EXAMPLES / example.directory / "Pulumi.dev.yaml").is_file()
+    assert (EXAMPLES / example.directory / "__main__.py").is_file()
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
+def test_example_requires_kit(example: Example):
+    requirements = (EXAMPLES / example.directory / "requirements.txt").read_text()
+    assert "aep-destination-kit" in requirements
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
+def test_stack_file_in_own_namespace(example: Example):
+    project = yaml.safe_load((EXAMPLES / example.directory / "Pulumi.yaml").read_text())["name"]
+    config = yaml.safe_load((EXAMPLES / example.directory / "Pulumi.dev.yaml").read_text())["config"]
+    assert [key for key in config if not key.startswith(project + ":")] == []
+
+
+def test_example_registers_components(planned: tuple[Example, PlanResult]):
+    _, result = planned
+    assert [r for r in result.resources if r.component and r.type.startswith("destkit:")]
+
+
+def test_example_uses_own_provider(planned: tuple[Example, PlanResult]):
+    example, result = planned
+    other = [r.name for r in _cloud_resources(result) if f"::{example.provider_name}::" not in (r.provider or "")]
+    assert other == []
+
+
+def test_example_uses_own_naming(planned: tuple[Example, PlanResult]):
+    example, result = planned
+    components = [r.name for r in result.resources if r.component]
+    assert [name for name in components if not name.startswith(example.name_prefix)] == []
+
+
+def test_example_reuses_shared_resources(planned: tuple[Example, PlanResult]):
+    example, result = planned
+    for type_token in example.reused.values():
+        assert result.find(type_token) == []
+
+
+def test_example_wires_shared_outputs(planned: tuple[Example, PlanResult]):
+    example, result = planned
+    inputs = str([r.inputs for r in result.resources])
+    for output_name in example.reused:
+        assert str(example.shared_outputs[output_name]) in inputs
+
+
+def test_example_secret_outputs_masked(planned: tuple[Example, PlanResult]):
+    _, result = planned
+    assert "client_secrets" in result.secret_outputs
+
+
+def test_example_exports_url(planned: tuple[Example, PlanResult]):
+    _, result = planned
+    assert str(result.outputs["url"]).startswith("https://")
+
+
+def test_example_without_shared_outputs_fails(tmp_path: Path):
+    project = tmp_path / AWS.directory
+    shutil.copytree(EXAMPLES / AWS.directory, project)
+    with pytest.raises(Exception, match="no outputs for the stack reference 'acme/platform-shared/prod'"):
+        plan_stack("dev", project, mocks=StackReferenceMocks({}), evaluate_compliance=False)
+
+
+def test_stack_reference_marks_secrets():
+    def program() -> None:
+        shared = pulumi.StackReference("acme/shared/prod")
+        pulumi.export("token", shared.get_output("token"))
+        pulumi.export("bucket", shared.get_output("bucket"))
+
+    mocks = StackReferenceMocks(
+        {"acme/shared/prod": {"token": "t0k3n", "bucket": "b"}}, secret_outputs={"acme/shared/prod": ("token",)}
+    )
+    result = run_program(program, mocks=mocks)
+    assert result.secret_outputs == ["token"]
+    assert result.outputs["bucket"] == "b"
+
+
+def test_aws_example_reuses_log_bucket(tmp_path: Path):
+    result = _plan(AWS, tmp_path)
+    names = sorted(bucket.name for bucket in result.find("aws:s3/bucket:Bucket"))
+    assert names == ["growth-aep-batch-bucket", "growth-aep-sink-bucket"]
