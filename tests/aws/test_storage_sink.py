@@ -226,3 +226,32 @@ def test_writer_statements_reject_bucket_wide():
 
     with pytest.raises(ValueError, match="prefix pattern"):
         run_program(program)
+
+
+def _built_sink(protect: bool) -> Sink:
+    # Pulumi keeps the protect option on the resource object (Resource._protect), which is how
+    # children inherit it; the offline plan does not record resource options.
+    box: dict[str, Sink] = {}
+    run_program(lambda: box.setdefault("sink", Sink(NAME, SinkArgs(tenants=["a"], protect=protect))))
+    return box["sink"]
+
+
+def test_protect_data_stores():
+    built = _built_sink(protect=True)
+    assert built.bucket._protect is True
+    assert built.key is not None
+    assert built.key._protect is True
+    assert built.log_bucket is not None
+    assert built.log_bucket.bucket._protect is True
+
+
+def test_protect_off_when_disabled():
+    built = _built_sink(protect=False)
+    assert not built.bucket._protect
+    assert built.key is not None
+    assert not built.key._protect
+
+
+def test_sidecars_not_protected():
+    built = _built_sink(protect=True)
+    assert not built.parts.policy._protect
