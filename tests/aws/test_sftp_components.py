@@ -228,7 +228,7 @@ def test_supplied_key_no_private_output(existing_vpc_plan):
 
 
 def test_existing_key_grant_for_user_role(existing_vpc_plan):
-    grant = existing_vpc_plan.one("aws:kms/grant:Grant", f"{NAME}-sftp-retail-eu-grant")
+    grant = existing_vpc_plan.one("aws:kms/grant:Grant", f"{NAME}-retail-eu-grant")
     role = existing_vpc_plan.one("aws:iam/role:Role", f"{NAME}-retail-eu-role")
     assert grant.inputs["granteePrincipal"] == role.outputs["arn"]
     assert grant.inputs["operations"] == ["Decrypt", "GenerateDataKey"]

@@ -225,7 +225,7 @@ class SftpDropZone(pulumi.ComponentResource):
         self.grants = []
         if not self._key_managed:
             self.grants = kms.create_writer_grants(
-                f"{name}-sftp",
+                name,
                 key_arn=self.key_arn,
                 grantees=[(tenant, user.role.arn) for tenant, user in self.users.items()],
                 parent=self,
