@@ -1,0 +1,1 @@
+"""Azure Functions adapter of the streaming runtime and its Blob Storage store."""
