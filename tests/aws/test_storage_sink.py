@@ -255,3 +255,14 @@ def test_protect_off_when_disabled():
 def test_sidecars_not_protected():
     built = _built_sink(protect=True)
     assert not built.parts.policy._protect
+
+
+def test_long_name_rejected():
+    # 49 characters + "-logs-bucket" + the 8-character suffix is 69, over S3's 63.
+    with pytest.raises(ValueError, match="generated name"):
+        Sink("s" * 49, SinkArgs(tenants=["a"]))
+
+
+def test_long_name_fits_with_existing_log_bucket():
+    plan = run_program(lambda: Sink("s" * 48, SinkArgs(tenants=["a"], log_bucket_name="corp-access-logs")))
+    assert len(plan.find("aws:s3/bucket:Bucket")) == 1

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from destkit import waivers
+from destkit import naming, waivers
 from destkit.aws import defaults
 
 
@@ -122,6 +122,14 @@ def lifecycle_rules(settings: BucketSettings) -> list[aws.s3.BucketLifecycleConf
             expiration=expiration,
         )
     ]
+
+
+def check_bucket_names(component: str, name: str, *, with_log_bucket: bool) -> None:
+    """Raise ValueError when the bucket names built from ``name`` break S3's naming rules."""
+    logical_names = [f"{name}-bucket"] + ([f"{name}-logs-bucket"] if with_log_bucket else [])
+    for logical in logical_names:
+        physical = naming.autonamed(logical)
+        naming.check_name_fits(component, name, physical, naming.s3_bucket_problem(physical))
 
 
 def build_bucket(name: str, settings: BucketSettings, parent: pulumi.Resource | None) -> HardenedBucket:

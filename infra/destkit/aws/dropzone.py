@@ -23,7 +23,7 @@ import pulumi_aws as aws
 
 from destkit import naming, waivers
 from destkit.aws import defaults, kms
-from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket
+from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket, check_bucket_names
 
 WriterMode = Literal["access_key", "assume_role"]
 
@@ -248,8 +248,7 @@ def _check_args(name: str, args: S3DropZoneArgs) -> None:
         raise ValueError(f"S3DropZone {name!r}: writer {args.writer!r} is invalid; use access_key or assume_role")
     if args.writer == "assume_role" and not args.external_id:
         raise ValueError(f"S3DropZone {name!r}: writer assume_role requires external_id (sts:ExternalId)")
-    bucket = naming.autonamed(f"{name}-bucket")
-    naming.check_name_fits("S3DropZone", name, bucket, naming.s3_bucket_problem(bucket))
+    check_bucket_names("S3DropZone", name, with_log_bucket=args.log_bucket_name is None)
     for tenant in args.tenants:
         writer = naming.autonamed(writer_logical_name(name, tenant))
         naming.check_name_fits("S3DropZone", name, writer, naming.iam_name_problem(writer))

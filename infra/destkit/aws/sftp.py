@@ -21,7 +21,7 @@ import pulumi_tls as tls
 
 from destkit import naming
 from destkit.aws import defaults, kms
-from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket
+from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket, check_bucket_names
 from destkit.aws.network import MinimalVpc, create_minimal_vpc
 from destkit.config import AEP_STORAGE_EGRESS_CIDRS
 
@@ -423,8 +423,7 @@ def _check_args(name: str, args: SftpDropZoneArgs) -> None:
     logging_role = naming.autonamed(f"{name}-logging-role")
     naming.check_name_fits("SftpDropZone", name, logging_role, naming.iam_name_problem(logging_role))
     if args.bucket_name is None:
-        bucket = naming.autonamed(f"{name}-bucket")
-        naming.check_name_fits("SftpDropZone", name, bucket, naming.s3_bucket_problem(bucket))
+        check_bucket_names("SftpDropZone", name, with_log_bucket=args.log_bucket_name is None)
     for tenant in args.tenants:
         role = naming.autonamed(f"{name}-{tenant}-role")
         naming.check_name_fits("SftpDropZone", name, role, naming.iam_name_problem(role))

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from destkit.aws import defaults, kms
-from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket
+from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket, check_bucket_names
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,10 @@ class Sink(pulumi.ComponentResource):
     context: kms.AccountContext
 
     def __init__(self, name: str, args: SinkArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("destkit:aws:Sink", name, None, opts)
         if not args.tenants:
             raise ValueError(f"Sink {name!r}: tenants is empty; give at least one tenant id")
+        check_bucket_names("Sink", name, with_log_bucket=args.log_bucket_name is None)
+        super().__init__("destkit:aws:Sink", name, None, opts)
         self.context = kms.lookup_account_context(parent=self)
 
         if args.kms_key_arn is None:
