@@ -2,7 +2,7 @@
 
 These are the actions AEP documents for its writer (S3 lists them as PutObject, ListBucket,
 GetObject and DeleteObject). Each location module supplies a ``Store`` that performs them with the
-tenant's writer credentials exactly as AEP holds them.
+tenant's writer credentials exactly as AEP stores them.
 """
 
 from __future__ import annotations

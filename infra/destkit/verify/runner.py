@@ -13,7 +13,7 @@ AREAS = ("streaming", "s3", "blob", "adls", "gcs", "sftp")
 
 @dataclass
 class VerifyOptions:
-    """Which areas to check and the endpoint overrides (for emulators or private endpoints)."""
+    """Areas to check and endpoint overrides (for emulators or private endpoints)."""
 
     only: tuple[str, ...] = ()
     s3_endpoint: str | None = None

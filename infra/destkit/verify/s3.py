@@ -27,6 +27,8 @@ def _fail(action: str, target: str, error: Exception) -> StoreError:
 
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
+        if code in ("AccessDenied", "403", "Forbidden") and target.startswith("gs://"):
+            return StoreError(f"{code} for {action} on {target}: the HMAC key's service account lacks access")
         if code in ("AccessDenied", "403", "Forbidden"):
             return StoreError(
                 f"{code} for {ACTIONS[action]} on {target}: the writer policy must allow {ACTIONS[action]}"
@@ -39,31 +41,32 @@ def _fail(action: str, target: str, error: Exception) -> StoreError:
 class S3Store:
     client: Any
     bucket: str
+    scheme: str = "s3"
 
     def put(self, name: str, data: bytes) -> None:
         try:
             self.client.put_object(Bucket=self.bucket, Key=name, Body=data)
         except Exception as error:  # botocore raises several unrelated types
-            raise _fail("put", f"s3://{self.bucket}/{name}", error) from error
+            raise _fail("put", f"{self.scheme}://{self.bucket}/{name}", error) from error
 
     def list(self, prefix: str) -> list[str]:
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
             return [item["Key"] for page in pages for item in page.get("Contents", [])]
         except Exception as error:
-            raise _fail("list", f"s3://{self.bucket}/{prefix}", error) from error
+            raise _fail("list", f"{self.scheme}://{self.bucket}/{prefix}", error) from error
 
     def get(self, name: str) -> bytes:
         try:
             return bytes(self.client.get_object(Bucket=self.bucket, Key=name)["Body"].read())
         except Exception as error:
-            raise _fail("get", f"s3://{self.bucket}/{name}", error) from error
+            raise _fail("get", f"{self.scheme}://{self.bucket}/{name}", error) from error
 
     def delete(self, name: str) -> None:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=name)
         except Exception as error:
-            raise _fail("delete", f"s3://{self.bucket}/{name}", error) from error
+            raise _fail("delete", f"{self.scheme}://{self.bucket}/{name}", error) from error
 
 
 def verify_s3(

@@ -1,8 +1,8 @@
 """Streaming checks: the endpoint behaves the way AEP uses it, for every tenant.
 
-For each tenant: the token endpoint issues a token (oauth2), a sample batch rendered from the message
-template is accepted, missing and wrong credentials get 401, credentials mixed from two tenants are
-rejected, and the audience API creates and deletes an audience.
+For each tenant, the token endpoint issues a token (oauth2), a sample batch rendered from the message
+template is accepted, and the audience API creates and deletes an audience. Requests without
+credentials or with wrong ones must get 401, and credentials mixed from two tenants must be rejected.
 """
 
 from __future__ import annotations
