@@ -300,22 +300,22 @@ def test_token_lifetime_error_before_resources():
 
 
 def test_sftp_without_opt_in_rejected():
-    with pytest.raises(ConfigError, match="batch.sftp.experimental"):
+    with pytest.raises(ConfigError, match=r"batch\.sftp\.experimental"):
         parse_config({**BASE, "batch": {"sftp": {"enabled": True}}})
 
 
 def test_s3_on_gcp_rejected():
-    with pytest.raises(ConfigError, match="batch.s3.enabled"):
+    with pytest.raises(ConfigError, match=r"batch\.s3\.enabled"):
         parse_config({**BASE, "batch": {"s3": {"enabled": True}}})
 
 
 def test_body_limit_over_gcp_max_rejected():
-    with pytest.raises(ConfigError, match="gcp maximum"):
+    with pytest.raises(ConfigError, match=r"gcp maximum"):
         parse_config({**BASE, "streaming": {"max_body_bytes": 40_000_000}})
 
 
 def test_bad_region_rejected():
-    with pytest.raises(ConfigError, match="destkit:gcp.region"):
+    with pytest.raises(ConfigError, match=r"destkit:gcp\.region"):
         parse_config({**BASE, "gcp": {"region": "Europe West"}})
 
 

@@ -27,6 +27,7 @@ from tests.policy.builders import pack_messages, without
 
 from destkit.policy import all_controls, waivers_to_pack_config
 from destkit.policy.crossguard import UNKNOWN, build_policies, plain, planned_resource
+from destkit.policy.docs import recorded_exceptions, render_compliance_markdown
 from destkit.policy.pack_config import WAIVERS_SCHEMA, waivers_from_policy_config
 from destkit.waivers import Waiver
 
@@ -148,3 +149,36 @@ def test_policy_pack_built_only_in_entry_point():
     sources = Path(__file__).resolve().parents[2] / "infra" / "destkit"
     builders = [p for p in sources.rglob("*.py") if "PolicyPack(" in p.read_text() and p.parent != PACK_DIR]
     assert builders == []
+
+
+def test_compliance_page_current():
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "compliance.md").read_text()
+    assert committed == render_compliance_markdown(), (
+        "docs/compliance.md is stale: run python -m destkit.policy.docs"
+    )
+
+
+def test_compliance_page_lists_every_control():
+    page = render_compliance_markdown()
+    assert [c.name for c in all_controls() if f"| `{c.name}` |" not in page] == []
+
+
+def test_recorded_exceptions_found():
+    exceptions = recorded_exceptions()
+    assert all(e.reason for e in exceptions)
+    assert {"secret-rotation", "st-no-shared-key"} <= {e.control for e in exceptions}
+
+
+def test_recorded_exception_reads_f_strings(tmp_path):
+    source = tmp_path / "component.py"
+    source.write_text(
+        "from destkit import waivers\n"
+        "REASON = 'a reason that is long enough'\n"
+        "def build(name):\n"
+        "    waivers.record('kms-rotation', f'{name}-key', REASON)\n"
+        "    waivers.record(control, 'x', 'not a literal control')\n"
+    )
+    exceptions = recorded_exceptions(tmp_path, tmp_path)
+    assert [(e.control, e.resource, e.reason) for e in exceptions] == [
+        ("kms-rotation", "{name}-key", "a reason that is long enough")
+    ]

@@ -1,4 +1,4 @@
-"""AWS controls A1-A42 of the compliance catalogue, as checks over pulumi-aws 7 wire inputs."""
+"""The AWS controls of the policy pack (ids A1-A42), as checks over pulumi-aws 7 wire inputs."""
 
 from __future__ import annotations
 

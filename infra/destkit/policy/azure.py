@@ -1,4 +1,4 @@
-"""Azure controls Z1-Z33 of the compliance catalogue, as checks over azure-native 3 wire inputs."""
+"""The Azure controls of the policy pack (ids Z1-Z33), as checks over azure-native 3 wire inputs."""
 
 from __future__ import annotations
 

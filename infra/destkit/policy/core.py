@@ -24,10 +24,10 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 
 @dataclass(frozen=True)
 class Control:
-    """One control of the compliance catalogue, as the pack enforces it."""
+    """One compliance control, as the pack enforces it."""
 
     key: str
-    """Catalogue row, for example ``A1``; used to order the controls."""
+    """Short id (``A1``, ``Z4``, ``G16``) that orders the controls of a cloud."""
     name: str
     """Short name, also the policy name (``s3-block-public-access``)."""
     cloud: str
@@ -44,7 +44,7 @@ class Control:
     absent_passes: str | None
     """For controls that forbid a resource type: the pass reason when the stack has none."""
     not_applicable: str | None
-    """Set for catalogue rows that never apply to what the kit deploys: the reason."""
+    """Set for controls that never apply to what the kit deploys: the reason."""
     selector: Callable[[PlannedResource, Stack], bool] | None = None
     """Narrows ``resource_types`` to the resources the control is about (for example SFTP accounts)."""
     scope: str = ""
@@ -78,7 +78,8 @@ def control(
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of control ``name``.
 
-    ``sources`` is the catalogue's list of source ids, separated by semicolons.
+    ``sources`` lists the rule-set ids that ask for the control (FSBP, CIS, checkov, ...), separated
+    by semicolons.
     """
 
     def register(check: Check) -> Check:
@@ -108,7 +109,7 @@ def control(
 def not_applicable_control(
     key: str, name: str, *, cloud: str, sources: str, summary: str, reason: str
 ) -> None:
-    """Register a catalogue row that does not apply to what the kit deploys, with the reason."""
+    """Register a control that does not apply to what the kit deploys, with the reason."""
     _add(
         Control(
             key=key,

@@ -163,7 +163,7 @@ def stack_policy(control: Control) -> StackValidationPolicy:
 
 
 def build_policies() -> list[Policy]:
-    """Return one pulumi_policy policy per control the pack evaluates, in catalogue order."""
+    """Return one pulumi_policy policy per control the pack evaluates, ordered by cloud and id."""
     policies: list[Policy] = []
     for control in all_controls():
         if control.check is None:

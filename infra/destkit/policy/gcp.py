@@ -1,4 +1,4 @@
-"""GCP controls G1-G24 of the compliance catalogue, as checks over pulumi-gcp 10 wire inputs."""
+"""The GCP controls of the policy pack (ids G1-G24), as checks over pulumi-gcp 10 wire inputs."""
 
 from __future__ import annotations
 

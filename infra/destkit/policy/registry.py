@@ -1,4 +1,4 @@
-"""Every control of the pack, in catalogue order, importable without pulumi_policy."""
+"""Every control of the pack, ordered by cloud and id, importable without pulumi_policy."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def all_controls() -> list[Control]:
 
 
 def controls_for(cloud: str) -> list[Control]:
-    """Return the controls of ``cloud`` (aws, azure or gcp) in catalogue order."""
+    """Return the controls of ``cloud`` (aws, azure or gcp) ordered by id."""
     if cloud not in CLOUDS:
         raise ValueError(f"unknown cloud {cloud!r}: expected one of {', '.join(CLOUDS)}")
     return [c for c in all_controls() if c.cloud == cloud]

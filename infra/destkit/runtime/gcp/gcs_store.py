@@ -13,6 +13,7 @@ from typing import Any
 from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
 from google.cloud import storage
+from google.cloud.storage.retry import DEFAULT_RETRY
 
 from destkit.runtime.store import StoreUnavailable, check_key
 
@@ -30,19 +31,33 @@ _TRANSIENT = (
     TimeoutError,
 )
 TIMEOUT_SECONDS = 10.0
+# The client library retries transient errors for up to 120 s by default, far beyond the function's
+# 29-second budget. The store gives up sooner and lets the intake answer 503 so AEP retries.
+RETRY_SECONDS = 8.0
 
 
 class GcsStore:
-    def __init__(self, bucket: str, client: storage.Client, timeout: float = TIMEOUT_SECONDS):
+    def __init__(
+        self,
+        bucket: str,
+        client: storage.Client,
+        timeout: float = TIMEOUT_SECONDS,
+        retry_seconds: float = RETRY_SECONDS,
+    ):
         self.bucket = client.bucket(bucket)
         self.timeout = timeout
+        self.retry = DEFAULT_RETRY.with_timeout(retry_seconds)
 
     def put_if_absent(self, key: str, data: bytes, metadata: dict[str, str]) -> bool:
         blob = self.bucket.blob(check_key(key))
         blob.metadata = dict(metadata)
         try:
             blob.upload_from_string(
-                data, content_type="application/json", if_generation_match=0, timeout=self.timeout
+                data,
+                content_type="application/json",
+                if_generation_match=0,
+                timeout=self.timeout,
+                retry=self.retry,
             )
         except api_exceptions.PreconditionFailed:
             return False
@@ -54,13 +69,17 @@ class GcsStore:
         blob = self.bucket.blob(check_key(key))
         blob.metadata = dict(metadata)
         try:
-            blob.upload_from_string(data, content_type="application/json", timeout=self.timeout)
+            blob.upload_from_string(
+                data, content_type="application/json", timeout=self.timeout, retry=self.retry
+            )
         except _TRANSIENT as error:
             raise StoreUnavailable(f"cannot write {key}: {type(error).__name__}") from error
 
     def get(self, key: str) -> bytes | None:
         try:
-            data: bytes = self.bucket.blob(check_key(key)).download_as_bytes(timeout=self.timeout)
+            data: bytes = self.bucket.blob(check_key(key)).download_as_bytes(
+                timeout=self.timeout, retry=self.retry
+            )
         except api_exceptions.NotFound:
             return None
         except _TRANSIENT as error:
@@ -68,12 +87,12 @@ class GcsStore:
         return data
 
     def metadata(self, key: str) -> dict[str, str] | None:
-        blob = self.bucket.get_blob(check_key(key), timeout=self.timeout)
+        blob = self.bucket.get_blob(check_key(key), timeout=self.timeout, retry=self.retry)
         return None if blob is None else dict(blob.metadata or {})
 
     def delete(self, key: str) -> bool:
         try:
-            self.bucket.blob(check_key(key)).delete(timeout=self.timeout)
+            self.bucket.blob(check_key(key)).delete(timeout=self.timeout, retry=self.retry)
         except api_exceptions.NotFound:
             return False
         except _TRANSIENT as error:
@@ -82,7 +101,9 @@ class GcsStore:
 
     def list(self, prefix: str) -> list[str]:
         try:
-            blobs: Any = self.bucket.client.list_blobs(self.bucket, prefix=prefix, timeout=self.timeout)
+            blobs: Any = self.bucket.client.list_blobs(
+                self.bucket, prefix=prefix, timeout=self.timeout, retry=self.retry
+            )
             return sorted(blob.name for blob in blobs)
         except _TRANSIENT as error:
             raise StoreUnavailable(f"cannot list {prefix}: {type(error).__name__}") from error

@@ -23,6 +23,7 @@ import binascii
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -88,6 +89,7 @@ class IntakeAdapter:
         self.behind_gateway = behind_gateway
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
+        started = time.perf_counter()
         lowered = {name.lower(): value for name, value in headers.items()}
         request_id = lowered.get("x-cloud-trace-context", "").split("/")[0] or uuid.uuid4().hex
         try:
@@ -95,7 +97,7 @@ class IntakeAdapter:
         except AuthError as error:
             response = error_response(error.code, str(error), 401)
             request = Request(method, path, lowered, b"", request_id=request_id)
-            self.core.log_request(request, response, error.code, {"profiles": 0, "bytes": 0}, 0.0)
+            self.core.log_request(request, response, error.code, {"profiles": 0, "bytes": 0}, started)
             return response
         request = Request(method, path, lowered, body, tenant=tenant, request_id=request_id)
         return self.core.handle(request)

@@ -51,7 +51,8 @@ class IamSignJwtSigner:
         self.service_account = service_account
         self.key_id = ""
         self._credentials = credentials
-        self._url = f"{api_base_url.rstrip('/')}/projects/-/serviceAccounts/{quote(service_account)}:signJwt"
+        account_path = quote(service_account, safe="@")
+        self._url = f"{api_base_url.rstrip('/')}/projects/-/serviceAccounts/{account_path}:signJwt"
         self._post = post
         self._timeout = timeout
 
