@@ -152,6 +152,11 @@ def test_role_trust_registered_exact(role_plan):
         assert json.loads(role.inputs["assumeRolePolicy"]) == dropzone.adobe_trust_policy(EXTERNAL_ID)
 
 
+def test_role_marked_undocumented(role_plan):
+    role = role_plan.one("aws:iam/role:Role", f"{NAME}-retail-eu-writer")
+    assert "not documented for Destination SDK" in role.inputs["description"]
+
+
 def test_role_mode_has_no_users(role_plan):
     assert role_plan.find("aws:iam/user:User") == []
     assert role_plan.find("aws:iam/accessKey:AccessKey") == []

@@ -126,7 +126,7 @@ def test_templates_cover_tenants(templates):
     assert all(any(tenant in physical for _, physical in templates) for tenant in SENTINEL_TENANTS)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=_name(3, 20), environment=_name(2, 8), tenants=st.lists(TENANT, min_size=1, max_size=3, unique=True))
 def test_generated_names_valid(templates, name, environment, tenants):
     assert _problems_in(_substitute(templates, name, environment, tenants)) == []

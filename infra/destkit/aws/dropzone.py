@@ -353,7 +353,11 @@ def _create_role_writer(
     trust = pulumi.Output.from_input(external_id).apply(adobe_trust_policy)
     role = aws.iam.Role(
         logical,
-        description=f"AEP writer for tenant {tenant}, assumed by Adobe's destinations user",
+        # The description is what `destkit plan` and the IAM console show for this choice.
+        description=(
+            f"AEP writer for tenant {tenant}, assumed by Adobe's destinations user. Assumed-role "
+            "access is not documented for Destination SDK destinations: verify it with Adobe."
+        ),
         assume_role_policy=pulumi.Output.json_dumps(trust),
         tags={**tags, WRITER_TAG_KEY: "true"},
         opts=child,
