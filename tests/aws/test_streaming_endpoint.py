@@ -28,7 +28,7 @@ REGION = "us-east-1"
 
 
 def _plan(tmp_path: Path, **streaming: Any) -> PlanResult:
-    extra = {key: streaming.pop(key) for key in ("bearer_tokens", "reserved") if key in streaming}
+    extra = {key: streaming.pop(key) for key in ("bearer_tokens", "reserved", "managed") if key in streaming}
     settings = StreamingConfig(**streaming)
     if "reserved" in extra:
         settings = settings.model_copy(update={"reserved_concurrency": extra["reserved"]})
@@ -45,6 +45,7 @@ def _plan(tmp_path: Path, **streaming: Any) -> PlanResult:
                 streaming=settings,
                 tags={"team": "data", "destkit:destination": "acme", "destkit:environment": "dev"},
                 bearer_tokens=extra.get("bearer_tokens", {}),
+                kms_key_managed=extra.get("managed", True),
                 build_dir=tmp_path,
             ),
         )
@@ -372,6 +373,19 @@ def test_intake_log_arn_matches_group(rest):
 def test_intake_trust_exact(rest):
     role = rest.one("aws:iam/role:Role", "acme-dev-intake-role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == lambda_trust_policy(AWS_ACCOUNT_ID)
+
+
+def test_kit_key_no_grants(rest):
+    assert rest.find("aws:kms/grant:Grant") == []
+
+
+def test_existing_key_grants(tmp_path):
+    result = _plan(tmp_path, auth="bearer", managed=False)
+    grants = {g.name: g.inputs for g in result.find("aws:kms/grant:Grant")}
+    roles = {r.name: r.outputs["arn"] for r in result.find("aws:iam/role:Role")}
+    assert sorted(grants) == ["acme-dev-authorizer-grant", "acme-dev-intake-grant"]
+    assert grants["acme-dev-intake-grant"]["granteePrincipal"] == roles["acme-dev-intake-role"]
+    assert grants["acme-dev-intake-grant"]["keyId"] == KEY_ARN
 
 
 def test_policy_attached_not_inline(rest):

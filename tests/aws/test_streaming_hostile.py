@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from destkit import naming
 from destkit.aws import cognito, gateway
-from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs
+from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs, physical_name_problems
 from destkit.config import AWS_MAX_BODY_BYTES, AuthMode, CustomDomainConfig, StreamingConfig
 from destkit.plan.engine import run_program
 
@@ -169,8 +169,12 @@ def test_cognito_domain_valid(name, environment, suffix):
 
 
 @given(name=_NAME, environment=_ENV)
-def test_function_names_valid(name, environment):
-    # Lambda names are auto-named: the logical name plus an 8-character suffix.
-    for purpose in ("intake", "authorizer"):
-        physical = f"{name}-{environment}-{purpose}" + "-" + "x" * (naming.AUTONAME_SUFFIX_LENGTH - 1)
-        assert naming.lambda_name_problem(physical) is None
+def test_stack_component_names_valid(name, environment):
+    # The AWS stack names the component "<name>-<environment>-streaming".
+    assert physical_name_problems(f"{name}-{environment}-streaming") == []
+
+
+def test_long_component_name_rejected():
+    problems = physical_name_problems("a" * 50)
+    assert problems
+    assert "component name" in problems[0]

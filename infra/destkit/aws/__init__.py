@@ -3,6 +3,7 @@
 from destkit.aws.dropzone import S3DropZone, S3DropZoneArgs
 from destkit.aws.sftp import SftpDropZone, SftpDropZoneArgs
 from destkit.aws.sink import Sink, SinkArgs
+from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs
 
 __all__ = [
     "S3DropZone",
@@ -11,4 +12,6 @@ __all__ = [
     "SftpDropZoneArgs",
     "Sink",
     "SinkArgs",
+    "StreamingEndpoint",
+    "StreamingEndpointArgs",
 ]

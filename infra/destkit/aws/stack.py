@@ -129,9 +129,17 @@ def _build_key(config: KitConfig, tags: dict[str, str], context: kms.AccountCont
 
 def _build_streaming(config: KitConfig, key: StackKey, sink: Sink) -> dict[str, Any]:
     """Build the streaming endpoint in front of ``sink`` and return its stack outputs."""
-    # TODO: wire destkit.aws.streaming.StreamingEndpoint here; until then the stack exports
-    # only the sink, the drop zones and the shared values.
-    return {}
+    from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs
+
+    args = StreamingEndpointArgs.from_config(
+        config,
+        sink_bucket_name=sink.bucket_name,
+        sink_bucket_arn=sink.bucket_arn,
+        kms_key_arn=key.arn,
+        kms_key_managed=key.managed,
+    )
+    endpoint = StreamingEndpoint(f"{config.prefix}-streaming", args)
+    return endpoint.stack_outputs()
 
 
 def _per_tenant(values: dict[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:

@@ -30,7 +30,7 @@ from destkit.aws.functions import (
     intake_policy,
     service_trust_policy,
 )
-from destkit.aws.kms import AccountContext, lookup_account_context
+from destkit.aws.kms import AccountContext, create_writer_grants, lookup_account_context
 from destkit.config import (
     AWS_MAX_BODY_BYTES,
     AuthMode,
@@ -59,6 +59,9 @@ class StreamingEndpointArgs:
     sink_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     """Customer-managed key for log groups, secrets and environment variables."""
+    kms_key_managed: bool = True
+    """True when the key's policy delegates to IAM (the kit's own key). Otherwise the functions'
+    roles also get ``kms.Grant`` resources, and the key's policy must let CloudWatch Logs use it."""
     streaming: StreamingConfig = field(default_factory=StreamingConfig)
     log_retention_days: int = defaults.LOG_RETENTION_DAYS
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -78,6 +81,7 @@ class StreamingEndpointArgs:
         sink_bucket_name: pulumi.Input[str],
         sink_bucket_arn: pulumi.Input[str],
         kms_key_arn: pulumi.Input[str],
+        kms_key_managed: bool = True,
     ) -> StreamingEndpointArgs:
         """Build the arguments from the parsed stack configuration."""
         return cls(
@@ -86,6 +90,7 @@ class StreamingEndpointArgs:
             sink_bucket_name=sink_bucket_name,
             sink_bucket_arn=sink_bucket_arn,
             kms_key_arn=kms_key_arn,
+            kms_key_managed=kms_key_managed,
             streaming=config.streaming,
             log_retention_days=config.destination.log_retention_days,
             tags=defaults.tags(config.tags, config.destination.name, config.destination.environment),
@@ -197,7 +202,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
     firewall: waf.Firewall | None
 
     def __init__(self, name: str, args: StreamingEndpointArgs, opts: pulumi.ResourceOptions | None = None):
-        problems = args.problems()
+        problems = args.problems() + physical_name_problems(name)
         if problems:
             raise ValueError("invalid StreamingEndpointArgs:\n" + "\n".join(f"  - {p}" for p in problems))
         # Checked before anything is registered, so a missing layer stops the program cleanly.
@@ -249,6 +254,12 @@ class StreamingEndpoint(pulumi.ComponentResource):
             self.authorizer_function = self._create_authorizer_function(
                 name, args, context, tags, code, layer_zip
             )
+
+        if not args.kms_key_managed:
+            grantees = [("intake", self.intake.role.arn)]
+            if self.authorizer_function is not None:
+                grantees.append(("authorizer", self.authorizer_function.role.arn))
+            create_writer_grants(name, key_arn=args.kms_key_arn, grantees=grantees, parent=self)
 
         auth_spec = self._authorizer_spec(args)
         settings = gateway.RestGatewaySettings(
@@ -587,6 +598,24 @@ class StreamingEndpoint(pulumi.ComponentResource):
         if self.audience_api_url is not None:
             outputs["audience_api_url"] = self.audience_api_url
         return outputs
+
+
+def physical_name_problems(name: str) -> list[str]:
+    """Check the auto-generated physical names derived from the component name ``name``.
+
+    Pulumi appends a hyphen and seven random characters to each logical name.
+    """
+    suffix = "-" + "x" * (naming.AUTONAME_SUFFIX_LENGTH - 1)
+    found: list[str] = []
+    for purpose in ("intake", "authorizer"):
+        function_name = f"{name}-{purpose}{suffix}"
+        for problem in (
+            naming.lambda_name_problem(function_name),
+            naming.iam_name_problem(f"{name}-{purpose}-role{suffix}"),
+        ):
+            if problem:
+                found.append(f"component name {name!r} is too long or invalid: {problem}")
+    return sorted(set(found))
 
 
 def _function_log_group(name_prefix: str, purpose: str) -> str:

@@ -15,8 +15,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from destkit.aws import packaging
-
 # Downloads the requirements into a directory; replaced in tests so nothing is downloaded.
 Downloader = Callable[[Path, Path, str], None]
 
@@ -31,25 +29,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--build-dir",
         type=Path,
-        default=packaging.DEFAULT_BUILD_DIR,
+        default=None,
         help="directory the Pulumi program reads build output from (default: .destkit/build)",
     )
     build.add_argument(
         "--python-version",
-        default=_default_python_version(),
+        default=None,
         help="Python version of the Lambda runtime, for example 3.13 (default: the kit's runtime)",
     )
     build.set_defaults(handler=run_build_layer)
 
 
-def _default_python_version() -> str:
-    from destkit.aws.defaults import LAMBDA_RUNTIME
-
-    return LAMBDA_RUNTIME.removeprefix("python")
-
-
 def pip_download(requirements: Path, destination: Path, python_version: str) -> None:
     """Download arm64 wheels for ``requirements`` with pip; raises CalledProcessError on failure."""
+    from destkit.aws import packaging
+
     command = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--no-deps"]
     for platform in packaging.LAYER_PLATFORMS:
         command += ["--platform", platform]
@@ -68,6 +62,8 @@ def pip_download(requirements: Path, destination: Path, python_version: str) -> 
 
 def build_layer(build_dir: Path, python_version: str, download: Downloader = pip_download) -> Path:
     """Write the pinned requirements file, download the wheels and build the layer zip."""
+    from destkit.aws import packaging
+
     with tempfile.TemporaryDirectory(prefix="destkit-layer-") as work:
         work_dir = Path(work)
         requirements = work_dir / "requirements.txt"
@@ -80,8 +76,13 @@ def build_layer(build_dir: Path, python_version: str, download: Downloader = pip
 
 
 def run_build_layer(args: argparse.Namespace) -> int:
+    # Imported here: destkit.aws loads the AWS provider SDK, which every other command can skip.
+    from destkit.aws import defaults, packaging
+
+    build_dir = args.build_dir or packaging.DEFAULT_BUILD_DIR
+    python_version = args.python_version or defaults.LAMBDA_RUNTIME.removeprefix("python")
     try:
-        path = build_layer(args.build_dir, args.python_version, pip_download)
+        path = build_layer(build_dir, python_version, pip_download)
     except subprocess.CalledProcessError as error:
         print(
             f"destkit: pip download failed with exit status {error.returncode}; see pip's output above",
