@@ -6,6 +6,8 @@ zones), so the streaming endpoint can add its resources without changing these n
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 from collections import Counter
 
@@ -228,3 +230,25 @@ def test_every_waiver_has_reason(dev):
     for waiver in dev.waivers:
         assert len(waiver.reason) >= 10, waiver
         assert waiver.review_by is not None, waiver
+
+
+def _takes_tags(type_token: str) -> bool:
+    package, module_path, class_name = type_token.split(":")
+    if package != "aws":
+        return False
+    module = importlib.import_module(f"pulumi_aws.{module_path.split('/')[0]}")
+    resource_class = getattr(module, class_name)
+    return "tags" in inspect.signature(resource_class._internal_init).parameters
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_storage_resources_tagged(stack, request):
+    plan: PlanResult = request.getfixturevalue(stack)
+    untagged = [
+        r.name
+        for r in _storage(plan, f"acme-aep-{stack}")
+        if not r.component
+        and _takes_tags(r.type)
+        and (r.inputs.get("tags") or {}).get("destkit:destination") != "acme-aep"
+    ]
+    assert untagged == []

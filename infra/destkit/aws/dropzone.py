@@ -205,7 +205,9 @@ class S3DropZone(pulumi.ComponentResource):
 
         self.writers = {}
         for tenant in args.tenants:
-            policy = _create_writer_policy(name, tenant, self.bucket_arn, self.key_arn, context.region, self)
+            policy = _create_writer_policy(
+                name, tenant, self.bucket_arn, self.key_arn, context.region, args.tags, self
+            )
             if args.writer == "assume_role":
                 assert args.external_id is not None  # checked by _check_args
                 writer = _create_role_writer(name, tenant, policy, args.external_id, args.tags, self)
@@ -260,6 +262,7 @@ def _create_writer_policy(
     bucket_arn: pulumi.Output[str],
     key_arn: pulumi.Output[str],
     region: pulumi.Output[str],
+    tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> aws.iam.Policy:
     document = pulumi.Output.all(bucket_arn, key_arn, region).apply(
@@ -269,6 +272,7 @@ def _create_writer_policy(
         f"{name}-{tenant}-writer-policy",
         description=f"AEP writer for tenant {tenant}: the documented S3 actions on {tenant}/ only",
         policy=pulumi.Output.json_dumps(document),
+        tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
 

@@ -189,6 +189,7 @@ class SftpDropZone(pulumi.ComponentResource):
             f"{name}-logging-policy",
             description=f"Writes to the log group of the SFTP server {name} only",
             policy=pulumi.Output.json_dumps(self.log_group.arn.apply(transfer_logging_policy)),
+            tags=dict(args.tags),
             opts=child,
         )
         aws.iam.RolePolicyAttachment(
@@ -320,13 +321,14 @@ class SftpDropZone(pulumi.ComponentResource):
         )
         for index, cidr in enumerate(args.allowed_cidrs):
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-sftp-in-{index}",
+                f"{name}-ingress-{index}",
                 security_group_id=self.security_group.id,
                 description=f"SFTP from {cidr}",
                 cidr_ipv4=cidr,
                 ip_protocol="tcp",
                 from_port=defaults.SFTP_PORT,
                 to_port=defaults.SFTP_PORT,
+                tags=dict(args.tags),
                 opts=child,
             )
 
@@ -351,6 +353,7 @@ class SftpDropZone(pulumi.ComponentResource):
             f"{name}-{tenant}-policy",
             description=f"SFTP user of tenant {tenant}: read, write and delete under {tenant}/",
             policy=pulumi.Output.json_dumps(document),
+            tags=dict(args.tags),
             opts=child,
         )
         aws.iam.RolePolicyAttachment(
