@@ -10,6 +10,7 @@ secrets already unwrapped.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -295,3 +296,24 @@ def type_label(token: str) -> str:
     if len(parts) == 3 and "/" in parts[1]:
         return f"{parts[0]}:{parts[1]}"
     return token
+
+
+_SECRET_NAME = re.compile(r"(secret|password|passwd|token|api_?key|private_?key|credential)", re.IGNORECASE)
+_SECRET_VALUE = re.compile(
+    r"(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|AccountKey=|SharedAccessSignature="
+    r"|sig=[A-Za-z0-9%]{20,})"
+)
+
+
+def secret_looking(name: str, value: object) -> bool:
+    """Tell whether an environment variable holds a literal secret instead of a reference to one."""
+    if not isinstance(value, str) or not value:
+        return False
+    if _SECRET_VALUE.search(value):
+        return True
+    if not _SECRET_NAME.search(name):
+        return False
+    is_reference = value.startswith(
+        ("arn:", "projects/", "@Microsoft.KeyVault(", "https://", "/")
+    ) or name.upper().endswith(("_ARN", "_NAME", "_ID", "_URL", "_URI", "_PATH", "_PARAMETER"))
+    return not is_reference
