@@ -318,3 +318,18 @@ def test_cli_outputs_not_json(tmp_path, capsys):
 def test_cli_outputs_missing(tmp_path, capsys):
     assert main(["adobe", "render", "--stack", "x", "--outputs", str(tmp_path / "none.json")]) == 2
     assert "cannot read outputs file" in capsys.readouterr().err
+
+
+def test_render_from_offline_plan(capsys):
+    """The offline plan of the aws-dev stack renders placeholders that still validate."""
+    status = main(["adobe", "render", "--stack", "aws-dev"])
+    document = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert document["placeholders"] is True
+    assert validate_rendering(document) == []
+    assert {"streaming-server", "s3-server", "sftp-server"} <= set(_objects(document))
+
+
+def test_render_unknown_stack(capsys):
+    assert main(["adobe", "render", "--stack", "no-such-stack"]) == 2
+    assert "no-such-stack" in capsys.readouterr().err
