@@ -494,7 +494,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
             waivers.record(
                 "apigw-validation-throttling",
                 f"{name}-rest-method-{route.logical_suffix}",
-                "no gateway request model: the intake validates each body and answers a specific 4xx "
+                "no gateway request model: the intake validates each body and returns a specific 4xx "
                 "with a JSON error, which a model (a bare 400) cannot; stage throttling is set",
             )
         self.firewall = waf.create_firewall(
@@ -552,7 +552,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
             waivers.record(
                 "apigw-validation-throttling",
                 f"{name}-http-route-{route.logical_suffix}",
-                "HTTP APIs have no request validation: the intake validates each body and answers a "
+                "HTTP APIs have no request validation: the intake validates each body and returns a "
                 "specific 4xx; stage throttling is set",
             )
         pulumi.log.warn(
