@@ -81,7 +81,7 @@ class UpReport:
 
 
 def find_pulumi_cli(cli_root: Path | None = None) -> str:
-    """Return the path of the ``pulumi`` executable, or raise PulumiCliNotFoundError saying what to install."""
+    """Return the path of the ``pulumi`` executable; raise PulumiCliNotFoundError naming what to install."""
     if cli_root is not None:
         candidate = cli_root / "bin" / "pulumi"
         if candidate.is_file() and os.access(candidate, os.X_OK):
@@ -209,7 +209,9 @@ def up(
     )
 
 
-def masked_outputs(outputs: Mapping[str, auto.OutputValue], *, reveal_secrets: bool = False) -> dict[str, Any]:
+def masked_outputs(
+    outputs: Mapping[str, auto.OutputValue], *, reveal_secrets: bool = False
+) -> dict[str, Any]:
     """Return the outputs as plain values, with every secret replaced by ``[secret]`` unless revealed."""
     return {
         name: (SECRET_MASK if output.secret and not reveal_secrets else output.value)

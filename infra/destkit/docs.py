@@ -344,7 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also plan every stack under stacks/ and redraw docs/architecture.md",
     )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a page is stale")
-    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="repository root (default: this checkout)")
+    parser.add_argument(
+        "--root", type=Path, default=REPO_ROOT, help="repository root (default: this checkout)"
+    )
     args = parser.parse_args(argv)
 
     pages = reference_pages()

@@ -148,7 +148,9 @@ def test_nested_component_inside_parent():
 
 
 def test_empty_plan_has_aep_only():
-    empty = PlanResult(project="p", stack="s", cloud=None, resources=[], outputs={}, secret_outputs=[], waivers=[])
+    empty = PlanResult(
+        project="p", stack="s", cloud=None, resources=[], outputs={}, secret_outputs=[], waivers=[]
+    )
     assert render_mermaid(empty) == 'flowchart LR\n  aep(["Adobe Experience Platform"])\n'
 
 

@@ -63,7 +63,24 @@ GCP = Example(
     wired_outputs=("project_id", "cmek_key_id"),
     reused_types=("gcp:kms/cryptoKey:CryptoKey", "gcp:kms/keyRing:KeyRing"),
 )
-ALL_EXAMPLES = [AWS, GCP]
+AZURE = Example(
+    directory="azure-existing-stack",
+    region="germanywestcentral",
+    shared_stack="acme/platform-shared/prod",
+    shared_outputs={
+        "resource_group_name": "acme-media-prod-rg",
+        "log_analytics_workspace_id": (
+            "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/acme-platform-rg/"
+            "providers/Microsoft.OperationalInsights/workspaces/acme-logs"
+        ),
+    },
+    provider_name="media-azure",
+    name_prefix="media-aep",
+    secret_output="blob_connection_strings",
+    wired_outputs=("resource_group_name", "log_analytics_workspace_id"),
+    reused_types=("azure-native:resources:ResourceGroup", "azure-native:operationalinsights:Workspace"),
+)
+ALL_EXAMPLES = [AWS, AZURE, GCP]
 
 
 def _plan(example: Example, tmp_path: Path) -> PlanResult:
@@ -122,7 +139,8 @@ def test_example_registers_components(planned: tuple[Example, PlanResult]):
 
 def test_example_uses_own_provider(planned: tuple[Example, PlanResult]):
     example, result = planned
-    other = [r.name for r in _cloud_resources(result) if f"::{example.provider_name}::" not in (r.provider or "")]
+    marker = f"::{example.provider_name}::"
+    other = [r.name for r in _cloud_resources(result) if marker not in (r.provider or "")]
     assert other == []
 
 
@@ -150,9 +168,14 @@ def test_example_secret_output_masked(planned: tuple[Example, PlanResult]):
     assert example.secret_output in result.secret_outputs
 
 
-def test_example_exports_url(planned: tuple[Example, PlanResult]):
+def test_example_outputs_resolved(planned: tuple[Example, PlanResult]):
     _, result = planned
-    assert str(result.outputs["url"]).startswith("https://")
+    assert [name for name, value in result.outputs.items() if value is None] == []
+
+
+@pytest.mark.parametrize("example", [AWS, GCP], ids=lambda example: example.directory)
+def test_example_exports_https_url(example: Example, plans: dict[str, PlanResult]):
+    assert str(plans[example.directory].outputs["url"]).startswith("https://")
 
 
 def test_example_without_shared_outputs_fails(tmp_path: Path):
@@ -169,7 +192,8 @@ def test_stack_reference_marks_secrets():
         pulumi.export("bucket", shared.get_output("bucket"))
 
     mocks = StackReferenceMocks(
-        {"acme/shared/prod": {"token": "t0k3n", "bucket": "b"}}, secret_outputs={"acme/shared/prod": ("token",)}
+        {"acme/shared/prod": {"token": "t0k3n", "bucket": "b"}},
+        secret_outputs={"acme/shared/prod": ("token",)},
     )
     result = run_program(program, mocks=mocks)
     assert result.secret_outputs == ["token"]

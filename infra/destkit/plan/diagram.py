@@ -226,7 +226,8 @@ def _build_groups(result: PlanResult, flow: _Flow) -> list[_Group]:
         container = groups.get(key, stack_group)
         counts = Counter(sorted(resource.type for resource in resources))
         label = tuple(
-            _short_type(type_token) + (f" ×{count}" if count > 1 else "") for type_token, count in counts.items()
+            _short_type(type_token) + (f" ×{count}" if count > 1 else "")
+            for type_token, count in counts.items()
         )
         container.nodes.append(_Node(f"t{index}", label))
 
@@ -307,7 +308,8 @@ def _strings(value: Any) -> set[str]:
 
 def _has_notification(result: PlanResult, store: PlannedResource) -> bool:
     """Tell whether a notification resource names the store, or its storage account by name or id."""
-    names = {name for name in (_physical_name(store), store.inputs.get("accountName")) if isinstance(name, str)}
+    candidates = (_physical_name(store), store.inputs.get("accountName"))
+    names = {name for name in candidates if isinstance(name, str)}
     for resource in result.resources:
         if resource.type not in NOTIFICATION_TYPES:
             continue
