@@ -448,7 +448,9 @@ def test_bearer_unknown_caller_gets_401(bearer_plan):
 
 
 def test_basic_policy_compares_user_and_password(basic_plan):
-    condition = _policy(basic_plan).find("inbound/choose/when").get("condition") or ""  # type: ignore[union-attr]
+    when = _policy(basic_plan).find("inbound/choose/when")
+    assert when is not None
+    condition = when.get("condition") or ""
     assert 'c.UserId == "aep-contoso"' in condition
     assert "{{basic-contoso}}" in condition
 
