@@ -4,7 +4,7 @@ The platform team's shared stack exports a resource group and a Log Analytics wo
 program reads both through a StackReference and deploys into that group with its own azure-native
 provider (subscription and location of its own), sending diagnostics to the shared workspace.
 Resources are named by the team's prefix instead of the kit's ``<destination>-<environment>``.
-AEP's Blob destination writes with a connection string per tenant and its SFTP destination with
+AEP's Blob destination writes with a connection string per tenant, and its SFTP destination with
 an RSA key per tenant; both come back as secret outputs.
 """
 
