@@ -165,7 +165,8 @@ def build_api(
         service_name=service.name,
         resource_group_name=resource_group_name,
         protocol="http",
-        url=pulumi.Output.from_input(function_hostname).apply(lambda host: f"https://{host}"),
+        # The Functions host serves HTTP triggers under its default "api" route prefix.
+        url=pulumi.Output.from_input(function_hostname).apply(lambda host: f"https://{host}/api"),
         tls={"validate_certificate_chain": True, "validate_certificate_name": True},
         description="The intake Function App",
         opts=child,
