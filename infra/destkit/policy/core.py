@@ -33,7 +33,7 @@ class Control:
     """Short name, also the policy name (``s3-block-public-access``)."""
     cloud: str
     summary: str
-    """What must hold, in one or two sentences."""
+    """Condition that must hold, in one or two sentences."""
     source_ids: tuple[str, ...]
     resource_types: tuple[str, ...]
     """Type tokens the check runs on; the control is not applicable when none is in the stack."""
@@ -188,8 +188,8 @@ _IDENTIFYING_KEYS = (
 def identifiers(resource: PlannedResource) -> set[str]:
     """Return every string that can identify ``resource`` in another resource's inputs.
 
-    Under the mock engine these are the mock id, ARN and name outputs; in a real preview ids of
-    new resources are unknown, so the physical name inputs and the logical name count too.
+    These are its ARN, name and bucket-style properties, its URN and its logical name. The engine
+    records no ids, and ids of resources not yet created are unknown during a preview.
     """
     values: set[str] = set()
     for source in (resource.outputs, resource.inputs):

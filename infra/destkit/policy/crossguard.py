@@ -1,6 +1,6 @@
 """Adapt the kit's controls into pulumi_policy policies for ``pulumi preview --policy-pack``.
 
-Controls that read only their own resource become ``ResourceValidationPolicy`` objects; controls
+Controls that read only their own resource become ``ResourceValidationPolicy`` objects. Controls
 that read other resources (a bucket and its public access block, a stage and its WAF association)
 become ``StackValidationPolicy`` objects. Both honour the waivers that
 :func:`destkit.policy.waivers_to_pack_config` writes into the policy-pack configuration.
@@ -124,8 +124,8 @@ def _report(
     if matching_waiver(waivers_from_policy_config(control.name, config), control.name, resource) is not None:
         return
     if contains_unknown(resource.inputs):
-        # The violation may come from a value the engine fills in during the update; pulumi_policy
-        # reports this error as an advisory "cannot run during preview", and the update enforces it.
+        # The violation may come from a value the engine fills in during the update. pulumi_policy
+        # reports this error as an advisory "can't run policy during preview", and the update enforces it.
         raise UnknownValueError(UNKNOWN_STRING_VALUE, [resource.name])
     for problem in problems:
         report_violation(f"{problem}. {control.remediation}", resource.urn)

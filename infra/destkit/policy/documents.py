@@ -26,8 +26,8 @@ class Statement:
 
     def grants(self, action: str) -> bool:
         """Tell whether the statement's actions cover ``action`` (wildcards included)."""
-        wanted = action.lower()
-        return any(fnmatch.fnmatchcase(wanted, pattern.lower()) for pattern in self.actions)
+        expected = action.lower()
+        return any(fnmatch.fnmatchcase(expected, pattern.lower()) for pattern in self.actions)
 
     def public_principal(self) -> bool:
         return "*" in self.principals

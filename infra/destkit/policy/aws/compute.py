@@ -71,7 +71,7 @@ def lambda_permission_scoped(resource: PlannedResource, stack: Stack) -> list[st
     return []
 
 
-# NOTE: AWS deprecates a Lambda runtime about once a year; update this set when python3.11 is retired.
+# NOTE: a fixed list; remove a runtime when AWS Lambda deprecates it (python3.11 is next).
 _SUPPORTED_RUNTIMES = {
     "python3.11",
     "python3.12",
