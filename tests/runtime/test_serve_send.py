@@ -48,7 +48,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
     """One ``destkit serve`` process per auth mode, started together because each start imports the CLI."""
     root = tmp_path_factory.mktemp("serve")
     processes = {
-        "oauth2": start_serve(root / "oauth2", "oauth2", "--tenants", "2"),
+        # Two workers: a token issued by one process must be accepted by the other.
+        "oauth2": start_serve(root / "oauth2", "oauth2", "--tenants", "2", "--workers", "2"),
         "bearer": start_serve(root / "bearer", "bearer"),
         "basic": start_serve(root / "basic", "basic"),
     }
@@ -95,7 +96,8 @@ def send_arguments(ready: dict[str, Any]) -> list[str]:
 
 
 def run_send(ready: dict[str, Any], capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[str, Any]]:
-    status = main(["send", "--url", ready["url"], *send_arguments(ready), *extra])
+    # A small time scale keeps an unexpected retry from sleeping for AEP's real 30-minute delay.
+    status = main(["send", "--url", ready["url"], *send_arguments(ready), "--time-scale", "0.001", *extra])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     return status, summary
 
@@ -222,7 +224,9 @@ def test_send_usage_errors(arguments: list[str], capsys):
     assert "destkit:" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("arguments", [["--tenants", "0"], ["--port", "70000"], ["--token-lifetime", "5"]])
+@pytest.mark.parametrize(
+    "arguments", [["--tenants", "0"], ["--port", "70000"], ["--token-lifetime", "5"], ["--workers", "0"]]
+)
 def test_serve_usage_errors(arguments: list[str], capsys):
     assert main(["serve", "--quiet", *arguments]) == 2
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -68,6 +70,12 @@ def register(subparsers: Any) -> None:
         default=86400,
         help="access-token lifetime in seconds, oauth2 only (default: 86400)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port; more than 1 needs os.fork (Linux, macOS) (default: 1)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request on stderr")
     parser.set_defaults(handler=run)
 
@@ -94,18 +102,56 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
     server.endpoint = build_endpoint(core, credentials, server.base_url, token_lifetime_seconds=args.token_lifetime)
 
+    ready = json.dumps(_ready_values(args, server.base_url, data_dir, tenants, credentials))
+    if args.workers == 1:
+        _serve_until_signal(server, ready)
+    else:
+        _serve_in_workers(server, ready, args.workers)
+    logging.getLogger("destkit.serve").warning("stopped")
+    return EXIT_OK
+
+
+def _wait_for_signal() -> None:
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda number, frame: stop.set())
-    server.start_in_thread()
-    print(json.dumps(_ready_values(args, server.base_url, data_dir, tenants, credentials)), flush=True)
-    logging.getLogger("destkit.serve").warning("serving on %s; stop with Ctrl-C", server.base_url)
-
     stop.wait()
+
+
+def _serve_until_signal(server: LocalServer, ready: str | None) -> None:
+    server.start_in_thread()
+    if ready is not None:
+        print(ready, flush=True)
+        logging.getLogger("destkit.serve").warning("serving on %s; stop with Ctrl-C", server.base_url)
+    _wait_for_signal()
     server.shutdown()
     server.server_close()
-    logging.getLogger("destkit.serve").warning("stopped")
-    return EXIT_OK
+
+
+def _serve_in_workers(server: LocalServer, ready: str, workers: int) -> None:
+    """Fork ``workers`` processes that accept on the same socket; the parent only supervises them.
+
+    The fork happens after the signing key and credentials exist, so every worker issues and accepts
+    the same tokens, and the directory store's create-only writes work across processes.
+    """
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _serve_until_signal(server, None)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    print(ready, flush=True)
+    logging.getLogger("destkit.serve").warning("serving on %s with %d workers", server.base_url, workers)
+    _wait_for_signal()
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for pid in children:
+        os.waitpid(pid, 0)
+    server.server_close()
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
@@ -115,6 +161,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise UsageError(f"--tenants {args.tenants} is invalid; use 1 to 100")
     if args.max_body_bytes < 1024 or args.max_decompressed_bytes < 1024:
         raise UsageError("--max-body-bytes and --max-decompressed-bytes must be at least 1024")
+    if not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers {args.workers} is invalid; use 1 to 64")
+    if args.workers > 1 and not hasattr(os, "fork"):
+        raise UsageError("--workers above 1 needs os.fork, which this platform lacks; use --workers 1")
     if args.token_lifetime < 60:
         raise UsageError(f"--token-lifetime {args.token_lifetime} is too short; use at least 60 seconds")
 

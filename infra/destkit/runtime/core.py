@@ -13,14 +13,18 @@ import logging
 import os
 import re
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from destkit.runtime import routes
-from destkit.runtime.errors import RETRY_AFTER_SECONDS, RequestError
+from destkit.runtime.errors import RETRY_AFTER_SECONDS, RequestError, StoreUnavailable
+from destkit.runtime.keys import audience_key, payload_key
 from destkit.runtime.payload import check_passthrough, count_profiles, decode_body, parse_json
-from destkit.runtime.store import Store, StoreUnavailable
+
+# typing, dataclasses and the store module stay out of the Lambda cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from destkit.runtime.store import Store
 
 logger = logging.getLogger("destkit.intake")
 
@@ -30,37 +34,60 @@ _AUDIENCE_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _TENANT_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
-@dataclass
 class Request:
     """A decoded HTTP request as an adapter hands it to the core. Header names are lowercase."""
 
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    is_base64: bool = False
-    tenant: str | None = None
-    request_id: str = ""
+    __slots__ = ("body", "headers", "is_base64", "method", "path", "request_id", "tenant")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+        is_base64: bool = False,
+        tenant: str | None = None,
+        request_id: str = "",
+    ):
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.is_base64 = is_base64
+        self.tenant = tenant
+        self.request_id = request_id
 
 
-@dataclass
 class Response:
-    status: int
-    body: dict[str, Any] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    """The core's answer: HTTP status, JSON body (None for no body) and response headers."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+        self.status = status
+        self.body = body
+        self.headers = headers if headers is not None else {}
 
     def body_bytes(self) -> bytes:
         return b"" if self.body is None else json.dumps(self.body, ensure_ascii=False).encode("utf-8")
 
 
-@dataclass(frozen=True)
 class IntakeSettings:
-    max_body_bytes: int = 4_500_000
-    max_decompressed_bytes: int = 64 * 1024 * 1024
-    payload_mode: str = "validate"
-    audience_api: bool = False
+    """Limits and switches of the intake; sizes are in bytes."""
 
-    def __post_init__(self) -> None:
+    __slots__ = ("audience_api", "max_body_bytes", "max_decompressed_bytes", "payload_mode")
+
+    def __init__(
+        self,
+        max_body_bytes: int = 4_500_000,
+        max_decompressed_bytes: int = 64 * 1024 * 1024,
+        payload_mode: str = "validate",
+        audience_api: bool = False,
+    ):
+        self.max_body_bytes = max_body_bytes
+        self.max_decompressed_bytes = max_decompressed_bytes
+        self.payload_mode = payload_mode
+        self.audience_api = audience_api
         if self.payload_mode not in ("validate", "passthrough"):
             raise ValueError(f"payload_mode {self.payload_mode!r} is invalid; use 'validate' or 'passthrough'")
         if self.max_body_bytes < 1 or self.max_decompressed_bytes < 1:
@@ -134,7 +161,7 @@ class IntakeCore:
             stats["profiles"] = check_passthrough(document)
 
         digest = hashlib.sha256(body).hexdigest()
-        key = f"{tenant}/payloads/{digest}.json"
+        key = payload_key(tenant, digest)
         metadata = {"received-at": _iso(self.clock()), "request-id": request.request_id[:128]}
         created = self.store.put_if_absent(key, body, metadata)
         status = 201 if created else 200
@@ -156,7 +183,7 @@ class IntakeCore:
         if "/" in audience_id or not _valid_audience_id(audience_id):
             raise RequestError("audience_not_found", f"audience {audience_id[:80]!r} does not exist")
         _require_method(method, ("PUT", "DELETE"))
-        key = f"{tenant}/audiences/{audience_id}.json"
+        key = audience_key(tenant, audience_id)
         if method == "DELETE":
             if not self.store.delete(key):
                 raise RequestError("audience_not_found", f"audience {audience_id!r} does not exist")
@@ -178,7 +205,7 @@ class IntakeCore:
             audience_id = "aud-" + os.urandom(12).hex()
         now = _iso(self.clock())
         record = {"id": audience_id, **fields, "createdAt": now, "updatedAt": now}
-        key = f"{tenant}/audiences/{audience_id}.json"
+        key = audience_key(tenant, audience_id)
         if not self.store.put_if_absent(key, _dump(record), {"created-at": now}):
             existing = self.store.get(key)
             if existing is not None:
@@ -282,4 +309,9 @@ def _dump(record: dict[str, Any]) -> bytes:
 
 
 def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Format a Unix time as ISO 8601 UTC with microseconds, without importing datetime."""
+    seconds = int(timestamp)
+    micros = round((timestamp - seconds) * 1_000_000)
+    if micros == 1_000_000:
+        seconds, micros = seconds + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{micros:06d}Z"

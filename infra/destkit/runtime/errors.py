@@ -8,8 +8,6 @@ statuses outside both sets, and transient ones use 429 or 503 with ``Retry-After
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 BEST_EFFORT_RETRIED = frozenset({403, 408, 409, 429, 500, 502, 503, 504})
 
 
@@ -21,11 +19,15 @@ def retried_under_configurable(status: int) -> bool:
     return status in (420, 429) or status > 500
 
 
-@dataclass(frozen=True)
 class ErrorSpec:
-    code: str
-    status: int
-    meaning: str
+    """One row of the error table: the code in the JSON body, the HTTP status and what it means."""
+
+    __slots__ = ("code", "meaning", "status")
+
+    def __init__(self, code: str, status: int, meaning: str):
+        self.code = code
+        self.status = status
+        self.meaning = meaning
 
 
 _SPECS = (
@@ -44,9 +46,7 @@ _SPECS = (
     ErrorSpec("invalid_gzip", 400, "The body starts with the gzip magic bytes but is not valid gzip."),
     ErrorSpec("invalid_encoding", 400, "The body is not valid UTF-8."),
     ErrorSpec("invalid_json", 400, "The body is not valid JSON (NaN and Infinity are rejected too)."),
-    ErrorSpec(
-        "invalid_payload", 422, "The JSON does not match the payload schema; the message names the path."
-    ),
+    ErrorSpec("invalid_payload", 422, "The JSON does not match the payload schema; the message names the path."),
     ErrorSpec("sink_unavailable", 503, "The object store failed or timed out; nothing was stored. Retry."),
     ErrorSpec("internal_error", 500, "An unexpected error in the function; nothing was stored."),
 )
@@ -65,3 +65,7 @@ class RequestError(Exception):
         self.code = code
         self.message = message
         self.status = ERRORS[code].status
+
+
+class StoreUnavailable(Exception):
+    """The object store failed or timed out; nothing was written and the request may be retried."""

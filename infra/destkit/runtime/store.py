@@ -2,6 +2,8 @@
 
 The S3 implementation lives in ``destkit.runtime.aws.s3_store`` because it needs boto3. Every store
 raises ``StoreUnavailable`` for a failure that a later retry may fix; the intake turns it into 503.
+The Lambda handlers do not import this module, which keeps ``typing``, ``pathlib`` and ``tempfile``
+out of their cold start.
 """
 
 from __future__ import annotations
@@ -9,17 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Protocol
 
-# Keys are "<tenant>/<kind>/<name>.json": lowercase tenant ids, hex digests or audience ids.
-_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+from destkit.runtime.errors import StoreUnavailable
+from destkit.runtime.keys import check_key
 
-
-class StoreUnavailable(Exception):
-    """The store failed or timed out; nothing was written and the request may be retried."""
+__all__ = ["DirectoryStore", "Store", "StoreUnavailable", "check_key"]
 
 
 class Store(Protocol):
@@ -42,14 +41,6 @@ class Store(Protocol):
     def list(self, prefix: str) -> list[str]:
         """Return every key that starts with ``prefix``, sorted."""
         ...
-
-
-def check_key(key: str) -> str:
-    if not _KEY_RE.match(key) or ".." in key:
-        raise ValueError(
-            f"invalid object key {key!r}: use '/'-separated names of letters, digits, '.', '_', '-'"
-        )
-    return key
 
 
 class DirectoryStore:

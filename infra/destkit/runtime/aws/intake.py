@@ -12,12 +12,17 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
-from typing import Any
 
 from destkit.runtime.aws.s3_store import S3Store, make_s3_client
 from destkit.runtime.core import IntakeCore, IntakeSettings, Request, Response
-from destkit.runtime.store import Store
+
+# typing and collections.abc stay out of the cold start; annotations are strings.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from destkit.runtime.store import Store
 
 logger = logging.getLogger("destkit.intake")
 logger.setLevel(logging.INFO)
@@ -93,9 +98,7 @@ def tenant_of(authorizer: Any, tenant_by_client_id: Mapping[str, str]) -> str | 
     # Cognito (REST) or JWT (HTTP API) authorizer: map the validated client id.
     claims = authorizer.get("claims")
     if not isinstance(claims, dict):
-        claims = (
-            (authorizer.get("jwt") or {}).get("claims") if isinstance(authorizer.get("jwt"), dict) else None
-        )
+        claims = (authorizer.get("jwt") or {}).get("claims") if isinstance(authorizer.get("jwt"), dict) else None
     if isinstance(claims, dict):
         client_id = claims.get("client_id")
         if isinstance(client_id, str):
@@ -130,9 +133,7 @@ def _tenant_map() -> dict[str, str]:
         try:
             parsed = json.loads(raw)
         except json.JSONDecodeError:
-            raise RuntimeError(
-                "DESTKIT_TENANT_BY_CLIENT_ID is not a JSON object of client id to tenant"
-            ) from None
+            raise RuntimeError("DESTKIT_TENANT_BY_CLIENT_ID is not a JSON object of client id to tenant") from None
         if not isinstance(parsed, dict):
             raise RuntimeError("DESTKIT_TENANT_BY_CLIENT_ID is not a JSON object of client id to tenant")
         _tenant_map_cache = {str(key): str(value) for key, value in parsed.items()}

@@ -6,9 +6,13 @@ importable (and fast to import) without it.
 
 from __future__ import annotations
 
-from typing import Any
+from destkit.runtime.errors import StoreUnavailable
+from destkit.runtime.keys import check_key
 
-from destkit.runtime.store import StoreUnavailable, check_key
+# typing stays out of the Lambda cold start; annotations are strings under the __future__ import.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # S3 answers 412 PreconditionFailed when the key exists, and 409 ConditionalRequestConflict when a
 # concurrent conditional write to the same key is in flight; both mean another request stored it.
