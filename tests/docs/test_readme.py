@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from destkit.cli.main import build_parser
 from destkit.plan.engine import find_project
@@ -21,14 +24,14 @@ def _blocks(text: str, language: str) -> list[str]:
 
 
 def _command_lines(path: Path) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for block in _blocks(path.read_text(), "sh"):
         lines.extend(line.strip() for line in block.splitlines() if line.strip())
     return lines
 
 
 def _destkit_invocations(path: Path) -> list[list[str]]:
-    invocations = []
+    invocations: list[list[str]] = []
     for line in _command_lines(path):
         for command in re.split(r"&&|\|", line):
             words = shlex.split(command)
@@ -92,3 +95,86 @@ def test_policy_pack_path_exists(readme: Path):
     paths = set(re.findall(r"--policy-pack (\S+)", readme.read_text()))
     assert paths
     assert [path for path in paths if not (REPO_ROOT / path / "PulumiPolicy.yaml").is_file()] == []
+
+
+# -- claims of the guide ------------------------------------------------------------------------------
+
+
+def _stack_config(stack: str) -> Any:
+    from destkit.config import parse_config
+
+    raw = yaml.safe_load((REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    values = {key.removeprefix("destkit:"): value for key, value in raw.items() if key.startswith("destkit:")}
+    values.pop("secrets", None)
+    return parse_config(values)
+
+
+def _within_aep_ranges(cidrs: list[str] | None) -> bool:
+    from destkit.config import AEP_STORAGE_EGRESS_CIDRS
+
+    return bool(cidrs) and set(cidrs or ()) <= set(AEP_STORAGE_EGRESS_CIDRS)
+
+
+# The quick-start table of the README: what each shipped stack deploys.
+QUICK_START_CLAIMS: dict[str, list[tuple[str, Callable[[Any], bool]]]] = {
+    "aws-dev": [
+        ("OAuth 2.0", lambda c: c.streaming.auth.value == "oauth2"),
+        ("managed OAuth 2.0 issuer", lambda c: c.streaming.oauth2.issuer.value == "managed"),
+        ("audience API", lambda c: c.streaming.audience_api),
+        ("S3 drop zone", lambda c: c.batch.s3.enabled),
+        ("SFTP drop zone", lambda c: c.batch.sftp.enabled),
+    ],
+    "aws-prod": [
+        ("existing KMS key", lambda c: c.aws.kms_key_arn is not None),
+        ("existing VPC", lambda c: c.aws.vpc is not None),
+        ("custom domain", lambda c: c.streaming.custom_domain is not None),
+        ("S3 writers limited to AEP's ranges", lambda c: _within_aep_ranges(c.batch.s3.allowed_cidrs)),
+    ],
+    "azure-dev": [
+        ("managed OAuth 2.0 issuer", lambda c: c.streaming.oauth2.issuer.value == "managed"),
+        ("audience API", lambda c: c.streaming.audience_api),
+        ("Blob drop zone", lambda c: c.batch.blob.enabled),
+        ("ADLS Gen2 drop zone", lambda c: c.batch.adls.enabled),
+        ("SFTP drop zone", lambda c: c.batch.sftp.enabled),
+    ],
+    "gcp-dev": [
+        ("managed OAuth 2.0 issuer", lambda c: c.streaming.oauth2.issuer.value == "managed"),
+        ("audience API", lambda c: c.streaming.audience_api),
+        ("GCS drop zone", lambda c: c.batch.gcs.enabled),
+        ("experimental SFTP server", lambda c: c.batch.sftp.enabled and c.batch.sftp.experimental),
+    ],
+}
+
+
+@pytest.mark.parametrize("stack", sorted(QUICK_START_CLAIMS))
+def test_quick_start_row_true(stack: str):
+    config = _stack_config(stack)
+    false_claims = [claim for claim, holds in QUICK_START_CLAIMS[stack] if not holds(config)]
+    assert false_claims == []
+
+
+def test_components_never_read_config():
+    offenders = [
+        str(path.relative_to(REPO_ROOT))
+        for cloud in ("aws", "azure", "gcp")
+        for path in sorted((REPO_ROOT / "infra" / "destkit" / cloud).glob("*.py"))
+        if "pulumi.Config(" in path.read_text()
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "client_secrets",
+        "s3_secret_access_keys",
+        "sftp_private_keys",
+        "blob_connection_strings",
+        "adls_client_secrets",
+        "gcs_hmac_secrets",
+    ],
+)
+def test_generated_credentials_are_secret(output: str):
+    from destkit.outputs import BY_NAME
+
+    assert BY_NAME[output].secret is True
