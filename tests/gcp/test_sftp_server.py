@@ -20,9 +20,9 @@ from pathlib import Path
 
 import paramiko
 import pytest
+from tests.helpers.moto_server import free_port
 
 from destkit.gcp.sftp_config import SftpTenant, SshdSettings, render_boot_script, render_sshd_config
-from tests.helpers.moto_server import free_port
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 TENANT_UID = 64123
@@ -95,7 +95,7 @@ class SftpServer:
 
     def connect(self, user: str = USER, key: paramiko.PKey | None = None) -> paramiko.SSHClient:
         client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - a test server on loopback
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         client.connect(
             "127.0.0.1",
             port=self.port,
@@ -240,9 +240,8 @@ def test_sshd_rejects_broken_config(tmp_path):
 @needs_sshd
 @needs_namespace
 def test_upload_lands_in_tenant_dir(sftp_server):
-    with sftp_server.connect() as client, client.open_sftp() as sftp:
-        with sftp.open("export.csv", "wb") as handle:
-            handle.write(b"id,segment\n1,realized\n")
+    with sftp_server.connect() as client, client.open_sftp() as sftp, sftp.open("export.csv", "wb") as handle:
+        handle.write(b"id,segment\n1,realized\n")
     assert (sftp_server.upload / "export.csv").read_bytes() == b"id,segment\n1,realized\n"
 
 
@@ -287,7 +286,7 @@ def test_wrong_key_rejected(sftp_server):
 @needs_namespace
 def test_password_rejected(sftp_server):
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - a test server on loopback
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     with pytest.raises(paramiko.AuthenticationException):
         client.connect(
             "127.0.0.1",

@@ -186,8 +186,16 @@ def test_token_path_exception_recorded(plan):
 def test_hmac_writer_prefix_condition(plan):
     binding = plan.one("gcp:storage/bucketIAMMember:BucketIAMMember", "acme-dev-gcs-contoso-writer-objects")
     bucket = plan.one("gcp:storage/bucket:Bucket", "acme-dev-gcs").outputs["name"]
-    expected = f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/contoso/")'
-    assert binding.inputs["condition"]["expression"] == expected
+    expression = binding.inputs["condition"]["expression"]
+    assert f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/contoso/")' in expression
+    assert (
+        'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("contoso/")' in expression
+    )
+
+
+def test_hmac_writer_condition_names_own_tenant(plan):
+    binding = plan.one("gcp:storage/bucketIAMMember:BucketIAMMember", "acme-dev-gcs-fabrikam-writer-objects")
+    assert "contoso" not in binding.inputs["condition"]["expression"]
 
 
 def test_notification_after_publisher(plan):

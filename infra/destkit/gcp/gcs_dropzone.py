@@ -5,8 +5,9 @@ IAM condition that limits it to objects whose name starts with ``<tenant>/``, an
 because AEP authenticates to GCS only with an HMAC access id and secret.
 
 What isolation holds: a tenant's key can create, read, overwrite and delete objects under its own
-prefix only. Listing (``storage.objects.list``) is evaluated against the bucket, not an object, so
-the prefix condition denies it: tenants cannot list, not even their own prefix.
+prefix only. A list request names the bucket, not an object, so the condition admits it through the
+list request's prefix (the ``storage.googleapis.com/objectListPrefix`` attribute): a tenant can list
+with a prefix inside its folder, and a list of the whole bucket or of another folder is denied.
 """
 
 from __future__ import annotations
@@ -58,8 +59,11 @@ def _secret(value: pulumi.Input[str]) -> pulumi.Output[str]:
 
 
 def prefix_condition(bucket_name: str, tenant: str) -> str:
-    """Return the CEL expression that limits a binding to objects under ``<tenant>/``."""
-    return f'resource.name.startsWith("projects/_/buckets/{bucket_name}/objects/{tenant}/")'
+    """Return the CEL expression that limits a binding to objects, and listings, under ``<tenant>/``."""
+    return (
+        f'resource.name.startsWith("projects/_/buckets/{bucket_name}/objects/{tenant}/") || '
+        f'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("{tenant}/")'
+    )
 
 
 class GcsDropZone(pulumi.ComponentResource):

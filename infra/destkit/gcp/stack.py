@@ -37,8 +37,9 @@ def gcp_oauth2(config: KitConfig) -> OAuth2Config:
     if "token_validity_hours" in oauth2.model_fields_set:
         raise ConfigError(
             [
-                f"destkit:streaming.oauth2.token_validity_hours: {oauth2.token_validity_hours} is more than "
-                f"{limit}, the longest token lifetime IAM Credentials signJwt signs; set it to {limit} or less"
+                f"destkit:streaming.oauth2.token_validity_hours: {oauth2.token_validity_hours} is more "
+                f"than {limit}, the longest token lifetime IAM Credentials signJwt signs; set it to "
+                f"{limit} or less"
             ]
         )
     return oauth2.model_copy(update={"token_validity_hours": limit})
