@@ -6,7 +6,7 @@ import json
 import stat
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pulumi import automation as auto
@@ -56,6 +56,10 @@ class _FakeStack:
         kwargs["on_output"]("Resources: 3 created")
         summary = SimpleNamespace(result="succeeded", resource_changes={"create": 3})
         return SimpleNamespace(summary=summary, outputs=self.outputs)
+
+
+def _as_stack(fake: _FakeStack) -> auto.Stack:
+    return cast(auto.Stack, fake)
 
 
 # -- CLI discovery --------------------------------------------------------------------------------
@@ -150,25 +154,25 @@ def test_no_secrets_no_secret_key():
 
 
 def test_preview_captures_output():
-    report = automation.preview(_FakeStack())  # type: ignore[arg-type]
+    report = automation.preview(_as_stack(_FakeStack()))
     assert report.output == ["+ aws:s3/bucket:Bucket create"]
 
 
 def test_preview_forwards_output():
     seen: list[str] = []
-    automation.preview(_FakeStack(), on_output=seen.append)  # type: ignore[arg-type]
+    automation.preview(_as_stack(_FakeStack()), on_output=seen.append)
     assert seen == ["+ aws:s3/bucket:Bucket create"]
 
 
 def test_preview_summary_by_operation():
-    report = automation.preview(_FakeStack())  # type: ignore[arg-type]
+    report = automation.preview(_as_stack(_FakeStack()))
     assert report.change_summary == {"create": 3, "same": 1}
 
 
 def test_preview_passes_policy_pack():
     stack = _FakeStack()
     pack, pack_config = Path("infra/destkit/policy/pack"), Path("waivers.json")
-    automation.preview(stack, policy_packs=[pack], policy_pack_configs=[pack_config])  # type: ignore[arg-type]
+    automation.preview(_as_stack(stack), policy_packs=[pack], policy_pack_configs=[pack_config])
     arguments = stack.calls[0][1]
     assert arguments["policy_packs"] == ["infra/destkit/policy/pack"]
     assert arguments["policy_pack_configs"] == ["waivers.json"]
@@ -176,31 +180,31 @@ def test_preview_passes_policy_pack():
 
 def test_preview_without_pack_passes_none():
     stack = _FakeStack()
-    automation.preview(stack)  # type: ignore[arg-type]
+    automation.preview(_as_stack(stack))
     assert stack.calls[0][1]["policy_packs"] is None
 
 
 def test_up_masks_secret_outputs():
     outputs = {"url": auto.OutputValue("https://x", False), "tokens": auto.OutputValue({"a": TOKEN}, True)}
     stack = _FakeStack(outputs)
-    report = automation.up(stack)  # type: ignore[arg-type]
+    report = automation.up(_as_stack(stack))
     assert report.outputs == {"url": "https://x", "tokens": "[secret]"}
 
 
 def test_up_hides_secrets_from_cli():
     stack = _FakeStack()
-    automation.up(stack)  # type: ignore[arg-type]
+    automation.up(_as_stack(stack))
     assert stack.calls[0][1]["show_secrets"] is False
 
 
 def test_up_reveals_when_asked():
     stack = _FakeStack({"tokens": auto.OutputValue({"a": TOKEN}, True)})
-    report = automation.up(stack, reveal_secrets=True)  # type: ignore[arg-type]
+    report = automation.up(_as_stack(stack), reveal_secrets=True)
     assert report.outputs == {"tokens": {"a": TOKEN}}
 
 
 def test_up_reports_result():
-    report = automation.up(_FakeStack())  # type: ignore[arg-type]
+    report = automation.up(_as_stack(_FakeStack()))
     assert report.result == "succeeded"
     assert report.resource_changes == {"create": 3}
 
