@@ -266,6 +266,11 @@ class S3Config(_Model):
         pattern=r"^[\w+=,.@:/-]+$",
         description="sts:ExternalId required from Adobe's principal; required with writer assume_role.",
     )
+    list_scope: Literal["bucket", "tenant_prefix"] = Field(
+        default="bucket",
+        description="bucket: s3:ListBucket on the whole bucket, as Adobe's documented policy grants; "
+        "tenant_prefix: listing limited to the tenant's prefix (narrower, not verified against AEP).",
+    )
     allowed_cidrs: list[str] | None = Field(
         default=None,
         description="Source CIDRs allowed to write (bucket policy aws:SourceIp). Unset: no address condition.",

@@ -147,6 +147,33 @@ def test_writer_policy_exact():
                 "Resource": BUCKET,
             },
             {
+                "Sid": "ListBucket",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": BUCKET,
+            },
+            {
+                "Sid": "ReadWriteTenantObjects",
+                "Effect": "Allow",
+                "Action": ["s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
+                "Resource": f"{BUCKET}/retail-eu/*",
+            },
+            KMS_STATEMENT,
+        ],
+    }
+
+
+def test_writer_policy_tenant_prefix_listing():
+    assert dropzone.writer_policy(BUCKET, "retail-eu", KEY, REGION, "tenant_prefix") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LocateBucket",
+                "Effect": "Allow",
+                "Action": "s3:GetBucketLocation",
+                "Resource": BUCKET,
+            },
+            {
                 "Sid": "ListTenantPrefix",
                 "Effect": "Allow",
                 "Action": "s3:ListBucket",

@@ -2,7 +2,7 @@
 
 moto evaluates the actions and resource ARNs of identity policies once its
 ``INITIAL_NO_AUTH_ACTION_COUNT`` setup requests are spent. What moto cannot prove:
-- conditions are not evaluated, so the ``s3:prefix`` limit on ListBucket and the
+- conditions are not evaluated, so the optional ``s3:prefix`` limit on ListBucket and the
   ``kms:ViaService`` / encryption-context conditions are asserted as exact documents in
   test_storage_policies.py instead;
 - KMS key policies and grants are not evaluated, and the bucket here uses moto's default
@@ -140,6 +140,13 @@ def test_writer_lists_own_prefix(writer):
     writer.put_object(Bucket=BUCKET, Key="retail-eu/listed.csv", Body=b"4")
     keys = [item["Key"] for item in writer.list_objects_v2(Bucket=BUCKET, Prefix="retail-eu/")["Contents"]]
     assert "retail-eu/listed.csv" in keys
+
+
+def test_bucket_listing_reaches_other_tenants(writer):
+    # Adobe's documented policy grants s3:ListBucket on the whole bucket, so a writer sees other
+    # tenants' object names (never their contents). batch.s3.list_scope tenant_prefix narrows it.
+    keys = [item["Key"] for item in writer.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert "retail-us/export.csv" in keys
 
 
 def test_writer_multipart_upload(writer):

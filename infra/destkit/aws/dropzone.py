@@ -26,6 +26,7 @@ from destkit.aws import defaults, kms
 from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket, check_bucket_names
 
 WriterMode = Literal["access_key", "assume_role"]
+ListScope = Literal["bucket", "tenant_prefix"]
 
 # Tag on every writer identity; the bucket policy's address condition applies to tagged principals.
 WRITER_TAG_KEY = "destkit-aep-writer"
@@ -42,6 +43,8 @@ class S3DropZoneArgs:
     """sts:ExternalId that Adobe's principal must send; required with writer ``assume_role``."""
     allowed_cidrs: Sequence[str] | None = None
     """Source CIDRs the writers may use. Unset: no address condition."""
+    list_scope: ListScope = "bucket"
+    """``bucket``: ListBucket on the whole bucket, as Adobe documents; ``tenant_prefix``: narrower."""
     kms_key_arn: pulumi.Input[str] | None = None
     """Existing customer-managed key. A key with rotation is created when unset."""
     kms_key_managed: bool = False
@@ -69,14 +72,31 @@ class S3Writer:
     role: aws.iam.Role | None = None
 
 
-def writer_policy(bucket_arn: str, tenant: str, key_arn: str, region: str) -> dict[str, Any]:
+def writer_policy(
+    bucket_arn: str, tenant: str, key_arn: str, region: str, list_scope: ListScope = "bucket"
+) -> dict[str, Any]:
     """Build the IAM policy of one tenant's writer.
 
-    The S3 actions are exactly those Adobe documents for its S3 destination. Listing is
-    limited to the tenant's prefix with an ``s3:prefix`` condition, which is narrower than
-    Adobe's example policy.
+    The S3 actions are exactly those Adobe documents for its S3 destination. With
+    ``list_scope="bucket"`` the policy matches Adobe's minimal example: ``s3:ListBucket`` on the
+    bucket, so a writer can list (not read) other tenants' object names. ``tenant_prefix`` adds an
+    ``s3:prefix`` condition, which is narrower but not verified against AEP's connection check.
     """
     object_actions = list(defaults.AEP_S3_OBJECT_ACTIONS)
+    list_statement: dict[str, Any] = {
+        "Sid": "ListBucket",
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": bucket_arn,
+    }
+    if list_scope == "tenant_prefix":
+        list_statement = {
+            "Sid": "ListTenantPrefix",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{tenant}/", f"{tenant}/*"]}},
+        }
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -86,13 +106,7 @@ def writer_policy(bucket_arn: str, tenant: str, key_arn: str, region: str) -> di
                 "Action": "s3:GetBucketLocation",
                 "Resource": bucket_arn,
             },
-            {
-                "Sid": "ListTenantPrefix",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": bucket_arn,
-                "Condition": {"StringLike": {"s3:prefix": [f"{tenant}/", f"{tenant}/*"]}},
-            },
+            list_statement,
             {
                 "Sid": "ReadWriteTenantObjects",
                 "Effect": "Allow",
@@ -206,7 +220,7 @@ class S3DropZone(pulumi.ComponentResource):
         self.writers = {}
         for tenant in args.tenants:
             policy = _create_writer_policy(
-                name, tenant, self.bucket_arn, self.key_arn, context.region, args.tags, self
+                name, tenant, self.bucket_arn, self.key_arn, context.region, args.list_scope, args.tags, self
             )
             if args.writer == "assume_role":
                 assert args.external_id is not None  # checked by _check_args
@@ -262,11 +276,12 @@ def _create_writer_policy(
     bucket_arn: pulumi.Output[str],
     key_arn: pulumi.Output[str],
     region: pulumi.Output[str],
+    list_scope: ListScope,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> aws.iam.Policy:
     document = pulumi.Output.all(bucket_arn, key_arn, region).apply(
-        lambda values: writer_policy(values[0], tenant, values[1], values[2])
+        lambda values: writer_policy(values[0], tenant, values[1], values[2], list_scope)
     )
     return aws.iam.Policy(
         f"{name}-{tenant}-writer-policy",

@@ -76,6 +76,7 @@ def build_stack(config: KitConfig) -> dict[str, Any]:
                 writer=batch.s3.writer,
                 external_id=batch.s3.external_id,
                 allowed_cidrs=batch.s3.allowed_cidrs,
+                list_scope=batch.s3.list_scope,
                 kms_key_arn=key.arn,
                 kms_key_managed=key.managed,
                 log_bucket_name=log_bucket_name,
