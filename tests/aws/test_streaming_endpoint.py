@@ -14,7 +14,7 @@ import pulumi
 import pytest
 
 from destkit.aws import defaults, gateway
-from destkit.aws.functions import authorizer_policy, intake_policy, lambda_trust_policy
+from destkit.aws.functions import authorizer_policy, intake_policy, lambda_trust_policy, service_trust_policy
 from destkit.aws.packaging import build_layer_archive
 from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs
 from destkit.config import AWS_MAX_BODY_BYTES, AuthMode, StreamingConfig
@@ -28,7 +28,8 @@ REGION = "us-east-1"
 
 
 def _plan(tmp_path: Path, **streaming: Any) -> PlanResult:
-    extra = {key: streaming.pop(key) for key in ("bearer_tokens", "reserved", "managed") if key in streaming}
+    options = ("bearer_tokens", "reserved", "managed", "account")
+    extra = {key: streaming.pop(key) for key in options if key in streaming}
     settings = StreamingConfig(**streaming)
     if "reserved" in extra:
         settings = settings.model_copy(update={"reserved_concurrency": extra["reserved"]})
@@ -46,6 +47,7 @@ def _plan(tmp_path: Path, **streaming: Any) -> PlanResult:
                 tags={"team": "data", "destkit:destination": "acme", "destkit:environment": "dev"},
                 bearer_tokens=extra.get("bearer_tokens", {}),
                 kms_key_managed=extra.get("managed", True),
+                manage_apigateway_account=extra.get("account", False),
                 build_dir=tmp_path,
             ),
         )
@@ -67,6 +69,34 @@ def bearer(tmp_path_factory) -> PlanResult:
     return _plan(
         tmp_path_factory.mktemp("bearer"), auth="bearer", audience_api=True, bearer_tokens={"alpha": "s" * 40}
     )
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory) -> PlanResult:
+    """Bearer auth with the optional settings changed: throttling, concurrency, domain, key, account."""
+    return _plan(
+        tmp_path_factory.mktemp("tuned"),
+        auth="bearer",
+        throttle_rate=50,
+        throttle_burst=80,
+        reserved=7,
+        account=True,
+        managed=False,
+        custom_domain=DOMAIN,
+    )
+
+
+@pytest.fixture(scope="module")
+def basic(tmp_path_factory) -> PlanResult:
+    return _plan(tmp_path_factory.mktemp("basic"), auth="basic")
+
+
+@pytest.fixture(scope="module")
+def external(tmp_path_factory) -> PlanResult:
+    """REST API with an external OAuth 2.0 issuer and a built JWT layer."""
+    build_dir = tmp_path_factory.mktemp("external")
+    _with_layer(build_dir)
+    return _plan(build_dir, oauth2=EXTERNAL)
 
 
 def _policy_document(result: PlanResult, name: str) -> dict[str, Any]:
@@ -195,11 +225,23 @@ def test_method_settings_no_data_trace(rest):
     assert settings.inputs["settings"]["metricsEnabled"] is True
 
 
-def test_stage_throttling_configurable(tmp_path):
-    result = _plan(tmp_path, throttle_rate=50, throttle_burst=80)
-    settings = result.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
+def test_stage_throttling_configurable(tuned):
+    settings = tuned.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
     assert settings["throttlingRateLimit"] == 50
     assert settings["throttlingBurstLimit"] == 80
+
+
+def test_account_role_opt_in(rest):
+    assert rest.find("aws:apigateway/account:Account") == []
+
+
+def test_account_role_managed(tuned):
+    account = tuned.one("aws:apigateway/account:Account")
+    role = tuned.one("aws:iam/role:Role", "acme-dev-apigateway-logs-role")
+    assert account.inputs["cloudwatchRoleArn"] == role.outputs["arn"]
+    assert json.loads(role.inputs["assumeRolePolicy"]) == service_trust_policy(
+        "apigateway.amazonaws.com", AWS_ACCOUNT_ID
+    )
 
 
 def test_log_groups_retention_kms(rest):
@@ -277,6 +319,15 @@ def test_token_validity_one_hour_no_waiver(tmp_path):
     assert ("token-issuer-m2m", "acme-dev-alpha-client") not in recorded
 
 
+def test_pool_threat_protection_waiver(rest):
+    assert ("token-issuer-m2m", "acme-dev-issuer") in {(w.control, w.resource) for w in rest.waivers}
+
+
+def test_pool_no_self_signup(rest):
+    pool = rest.one("aws:cognito/userPool:UserPool")
+    assert pool.inputs["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": True}
+
+
 def test_resource_server_scope(rest):
     server = rest.one("aws:cognito/resourceServer:ResourceServer")
     assert server.inputs["identifier"] == "destkit"
@@ -329,9 +380,9 @@ def test_intake_environment(rest):
     assert variables["DESTKIT_MAX_DECOMPRESSED_BYTES"] == str(64 * 1024 * 1024)
 
 
-def test_reserved_concurrency_configurable(tmp_path):
-    result = _plan(tmp_path, reserved=7)
-    assert result.one("aws:lambda/function:Function").inputs["reservedConcurrentExecutions"] == 7
+def test_reserved_concurrency_configurable(tuned):
+    function = tuned.one("aws:lambda/function:Function", "acme-dev-intake")
+    assert function.inputs["reservedConcurrentExecutions"] == 7
 
 
 def test_reserved_concurrency_off_waived(tmp_path):
@@ -379,10 +430,9 @@ def test_kit_key_no_grants(rest):
     assert rest.find("aws:kms/grant:Grant") == []
 
 
-def test_existing_key_grants(tmp_path):
-    result = _plan(tmp_path, auth="bearer", managed=False)
-    grants = {g.name: g.inputs for g in result.find("aws:kms/grant:Grant")}
-    roles = {r.name: r.outputs["arn"] for r in result.find("aws:iam/role:Role")}
+def test_existing_key_grants(tuned):
+    grants = {g.name: g.inputs for g in tuned.find("aws:kms/grant:Grant")}
+    roles = {r.name: r.outputs["arn"] for r in tuned.find("aws:iam/role:Role")}
     assert sorted(grants) == ["acme-dev-authorizer-grant", "acme-dev-intake-grant"]
     assert grants["acme-dev-intake-grant"]["granteePrincipal"] == roles["acme-dev-intake-role"]
     assert grants["acme-dev-intake-grant"]["keyId"] == KEY_ARN
@@ -515,30 +565,27 @@ def test_audience_url_exported(bearer):
     assert bearer.outputs["audience_api_url"].endswith("/live/v1/audiences")
 
 
-def test_basic_challenge(tmp_path):
-    result = _plan(tmp_path, auth="basic")
+def test_basic_challenge(basic):
     response = next(
         r
-        for r in result.find("aws:apigateway/response:Response")
+        for r in basic.find("aws:apigateway/response:Response")
         if r.inputs["responseType"] == "UNAUTHORIZED"
     )
     header = response.inputs["responseParameters"]["gatewayresponse.header.WWW-Authenticate"]
     assert header == '\'Basic realm="destkit", charset="UTF-8"\''
 
 
-def test_basic_outputs(tmp_path):
-    result = _plan(tmp_path, auth="basic")
-    assert result.outputs["usernames"] == {"alpha": "aep-alpha", "beta": "aep-beta"}
-    assert "passwords" in result.secret_outputs
-    assert "usernames" not in result.secret_outputs
+def test_basic_outputs(basic):
+    assert basic.outputs["usernames"] == {"alpha": "aep-alpha", "beta": "aep-beta"}
+    assert "passwords" in basic.secret_outputs
+    assert "usernames" not in basic.secret_outputs
 
 
-def test_basic_secret_json(tmp_path):
-    result = _plan(tmp_path, auth="basic")
-    version = result.one("aws:secretsmanager/secretVersion:SecretVersion", "acme-dev-alpha-basic-version")
+def test_basic_secret_json(basic):
+    version = basic.one("aws:secretsmanager/secretVersion:SecretVersion", "acme-dev-alpha-basic-version")
     assert json.loads(version.inputs["secretString"]) == {
         "username": "aep-alpha",
-        "password": result.outputs["passwords"]["alpha"],
+        "password": basic.outputs["passwords"]["alpha"],
     }
 
 
@@ -570,19 +617,15 @@ def _with_layer(tmp_path: Path) -> None:
     build_layer_archive([wheel], tmp_path)
 
 
-def test_external_layer_attached(tmp_path):
-    _with_layer(tmp_path)
-    result = _plan(tmp_path, oauth2=EXTERNAL)
-    layer = result.one("aws:lambda/layerVersion:LayerVersion")
-    function = result.one("aws:lambda/function:Function", "acme-dev-authorizer")
+def test_external_layer_attached(external):
+    layer = external.one("aws:lambda/layerVersion:LayerVersion")
+    function = external.one("aws:lambda/function:Function", "acme-dev-authorizer")
     assert layer.inputs["compatibleArchitectures"] == ["arm64"]
     assert function.inputs["layers"] == [layer.outputs["arn"]]
 
 
-def test_external_authorizer_env(tmp_path):
-    _with_layer(tmp_path)
-    result = _plan(tmp_path, oauth2=EXTERNAL)
-    variables = result.one("aws:lambda/function:Function", "acme-dev-authorizer").inputs["environment"][
+def test_external_authorizer_env(external):
+    variables = external.one("aws:lambda/function:Function", "acme-dev-authorizer").inputs["environment"][
         "variables"
     ]
     assert variables["DESTKIT_ISSUER"] == "https://idp.example.test/"
@@ -591,12 +634,10 @@ def test_external_authorizer_env(tmp_path):
     assert json.loads(variables["DESTKIT_TENANT_BY_CLIENT_ID"]) == {"client-a": "alpha", "client-b": "beta"}
 
 
-def test_external_outputs(tmp_path):
-    _with_layer(tmp_path)
-    result = _plan(tmp_path, oauth2=EXTERNAL)
-    assert result.outputs["token_url"] == "https://idp.example.test/token"
-    assert result.outputs["scope"] == "intake.write"
-    assert "client_secrets" not in result.outputs
+def test_external_outputs(external):
+    assert external.outputs["token_url"] == "https://idp.example.test/token"
+    assert external.outputs["scope"] == "intake.write"
+    assert "client_secrets" not in external.outputs
 
 
 def test_external_layer_missing(tmp_path):
@@ -613,19 +654,17 @@ def test_bearer_needs_no_layer(bearer):
 DOMAIN = {"domain_name": "intake.example.com", "hosted_zone_id": "Z0123456789ABC"}
 
 
-def test_domain_tls12_regional(tmp_path):
-    result = _plan(tmp_path, custom_domain=DOMAIN)
-    domain = result.one("aws:apigateway/domainName:DomainName")
-    certificate = result.one("aws:acm/certificate:Certificate")
+def test_domain_tls12_regional(tuned):
+    domain = tuned.one("aws:apigateway/domainName:DomainName")
+    certificate = tuned.one("aws:acm/certificate:Certificate")
     assert domain.inputs["securityPolicy"] == "TLS_1_2"
     assert domain.inputs["endpointConfiguration"] == {"types": "REGIONAL"}
     assert domain.inputs["regionalCertificateArn"] == certificate.outputs["arn"]
 
 
-def test_domain_disables_default_endpoint(tmp_path):
-    result = _plan(tmp_path, custom_domain=DOMAIN)
-    assert result.one("aws:apigateway/restApi:RestApi").inputs["disableExecuteApiEndpoint"] is True
-    assert result.outputs["url"] == "https://intake.example.com/v1/profiles"
+def test_domain_disables_default_endpoint(tuned):
+    assert tuned.one("aws:apigateway/restApi:RestApi").inputs["disableExecuteApiEndpoint"] is True
+    assert tuned.outputs["url"] == "https://intake.example.com/v1/profiles"
 
 
 def test_domain_existing_certificate(tmp_path):

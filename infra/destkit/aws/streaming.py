@@ -200,6 +200,10 @@ class StreamingEndpoint(pulumi.ComponentResource):
     credentials: credentials.TenantCredentials | None
     issuer: cognito.ManagedIssuer | None
     firewall: waf.Firewall | None
+    rest: gateway.RestGateway | None
+    """The REST API and its stage; None with the HTTP API flavour."""
+    http: gateway.HttpGateway | None
+    """The HTTP API and its stage; None with the REST flavour (the default)."""
 
     def __init__(self, name: str, args: StreamingEndpointArgs, opts: pulumi.ResourceOptions | None = None):
         problems = args.problems() + physical_name_problems(name)
@@ -221,6 +225,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
         self.usernames = {}
         self.token_url, self.scope, self.issuer, self.firewall = None, None, None, None
         self.credentials = None
+        self.rest, self.http = None, None
 
         tenant_by_client_id = self._set_up_credentials(name, args, context, tags)
 
@@ -230,7 +235,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
             description=f"AEP streaming intake of {args.name_prefix}",
             code=code,
             environment=self._intake_environment(args, tenant_by_client_id),
-            policy_document=self._intake_policy(name, args, context),
+            policy_document=self._intake_policy(args, context),
             account_id=context.account_id,
             kms_key_arn=args.kms_key_arn,
             log_group_name=_function_log_group(args.name_prefix, "intake"),
@@ -245,8 +250,8 @@ class StreamingEndpoint(pulumi.ComponentResource):
             waivers.record(
                 "lambda-ops-hardening",
                 f"{name}-intake",
-                "reserved concurrency turned off in the configuration, so the intake shares the account's "
-                "unreserved concurrency",
+                "reserved concurrency is unset, so the intake shares the account's unreserved "
+                "concurrency and another function can starve it",
             )
 
         self.authorizer_function = None
@@ -353,7 +358,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _intake_policy(name: str, args: StreamingEndpointArgs, context: AccountContext) -> pulumi.Output[Any]:
+    def _intake_policy(args: StreamingEndpointArgs, context: AccountContext) -> pulumi.Output[Any]:
         log_group_arn = _log_group_arn(context, _function_log_group(args.name_prefix, "intake"))
         return pulumi.Output.all(log_group_arn, args.sink_bucket_arn, args.kms_key_arn, context.region).apply(
             lambda values: intake_policy(
