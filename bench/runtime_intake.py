@@ -85,7 +85,7 @@ def make_kit() -> Callable[[bytes, MemoryStore], None]:
     def kit(body: bytes, store: MemoryStore) -> None:
         response = IntakeCore(store, settings).handle(Request("POST", "/v1/profiles", headers, body, tenant="acme"))
         if response.status != 201:
-            raise RuntimeError(f"the kit answered {response.status}: {response.body}")
+            raise RuntimeError(f"the kit responded with status {response.status}: {response.body}")
 
     return kit
 

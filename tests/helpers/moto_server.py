@@ -56,7 +56,7 @@ def free_port() -> int:
 
 
 def start_moto(port: int | None = None, initial_no_auth_action_count: int | None = None) -> MotoServer:
-    """Start moto_server on 127.0.0.1 and return once it answers HTTP."""
+    """Start moto_server on 127.0.0.1 and return once it responds to HTTP."""
     port = port or free_port()
     environment = dict(os.environ)
     environment.setdefault("AWS_ACCESS_KEY_ID", "testing")

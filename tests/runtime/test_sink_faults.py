@@ -1,4 +1,4 @@
-"""Object-store faults: the endpoint answers a retryable status, stores nothing partial, and AEP-like
+"""Object-store faults: the endpoint returns a retryable status, stores nothing partial, and AEP-like
 retries store every batch exactly once after recovery."""
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def test_retries_store_each_batch_once(moto_server: MotoServer, serve_store):
     client = fast_s3(moto_server.endpoint_url)
     url = serve_store(S3Store(bucket, client))
 
-    # S3 answers NoSuchBucket until the bucket appears, when the sender first waits to retry.
+    # S3 returns NoSuchBucket until the bucket appears, when the sender first waits to retry.
     summary = run_sender(
         url, 4 * BATCH, time_scale=0.01, before_first_retry=lambda: client.create_bucket(Bucket=bucket)
     )

@@ -24,7 +24,9 @@ def register(subparsers: Any) -> None:
             "Exit status 0 when every profile was accepted, 1 otherwise."
         ),
     )
+
     parser.add_argument("--url", required=True, help="intake URL, for example http://127.0.0.1:8080/v1/profiles")
+
     auth = parser.add_argument_group("authentication (choose one)")
     auth.add_argument("--token-url", help="OAuth 2.0 token endpoint (client-credentials grant)")
     auth.add_argument("--client-id", help="OAuth 2.0 client id")
@@ -33,6 +35,7 @@ def register(subparsers: Any) -> None:
     auth.add_argument("--bearer-token", help="static bearer token")
     auth.add_argument("--username", help="HTTP Basic user name")
     auth.add_argument("--password", help="HTTP Basic password")
+
     parser.add_argument("--profiles", type=int, required=True, help="number of profiles to send")
     parser.add_argument("--batch-size", type=int, default=1000, help="profiles per request (default: 1000)")
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (default: 1)")
@@ -50,6 +53,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated profiles (default: 1)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds (default: 30)")
+
     parser.set_defaults(handler=run)
 
 

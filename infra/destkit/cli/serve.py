@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
             "generated credentials: this command is for development and prints secrets by design."
         ),
     )
+
     parser.add_argument(
         "--auth",
         choices=("oauth2", "bearer", "basic"),
@@ -46,6 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free port (default: 0)")
     parser.add_argument("--data-dir", help="directory for stored payloads (default: a new temporary directory)")
     parser.add_argument("--tenants", type=int, default=1, help="number of tenants to create (default: 1)")
+
     parser.add_argument(
         "--payload-mode",
         choices=("validate", "passthrough"),
@@ -77,6 +79,7 @@ def register(subparsers: Any) -> None:
         help="server processes sharing the port; more than 1 needs os.fork (Linux, macOS) (default: 1)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request on stderr")
+
     parser.set_defaults(handler=run)
 
 

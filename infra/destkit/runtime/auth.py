@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 
 class AuthError(Exception):
-    """Missing, malformed or wrong credentials; the caller answers 401. ``code`` is the error code."""
+    """Missing, malformed or wrong credentials; the caller responds with 401. ``code`` is the error code."""
 
     def __init__(self, message: str, code: str = "unauthorized"):
         super().__init__(message)

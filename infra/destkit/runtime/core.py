@@ -59,7 +59,7 @@ class Request:
 
 
 class Response:
-    """The core's answer: HTTP status, JSON body (None for no body) and response headers."""
+    """The core's response: HTTP status, JSON body (None for no body) and response headers."""
 
     __slots__ = ("body", "headers", "status")
 
@@ -108,7 +108,7 @@ class IntakeCore:
         self.clock = clock
 
     def handle(self, request: Request) -> Response:
-        """Route, authorize by tenant, process and log one request; never raise."""
+        """Route, authorize by tenant, process and log one request; every Exception becomes a response."""
         started = time.perf_counter()
         stats: dict[str, int] = {"profiles": 0, "bytes": 0}
         error_code = None

@@ -71,7 +71,7 @@ class LocalEndpoint:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # The headers and the body leave in two writes; with Nagle's algorithm on, the body then waits for
+    # The headers and the body leave in two writes. With Nagle's algorithm on, the body would wait for
     # the client's delayed ACK (about 40 ms on Linux) on every keep-alive request.
     disable_nagle_algorithm = True
     server: LocalServer

@@ -1,7 +1,7 @@
 """Decode and validate request bodies: base64, gzip, strict UTF-8 JSON and the default payload rules.
 
-The rules match ``schemas/payload.schema.json``; they are written out by hand so the intake path needs
-no third-party package and validates a 10,000-profile batch in a few milliseconds.
+The rules match ``schemas/payload.schema.json``. They are written out by hand, so the intake path needs
+no third-party package; ``bench/runtime_intake.py`` measures about 1.5 ms per 1,000 profiles.
 """
 
 from __future__ import annotations

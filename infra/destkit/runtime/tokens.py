@@ -247,7 +247,7 @@ class TokenIssuer:
         self.clock = clock
 
     def handle(self, headers: Mapping[str, str], body: bytes) -> Response:
-        """Answer one token request; ``headers`` have lowercase names."""
+        """Respond to one token request; ``headers`` have lowercase names."""
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             return _oauth_error("invalid_request", "send the request as application/x-www-form-urlencoded")
@@ -265,7 +265,7 @@ class TokenIssuer:
             client = self._authenticate_client(headers.get("authorization"), form)
         except AuthError as error:
             # RFC 6749 requires 401 with WWW-Authenticate when the client used the header; the form case
-            # gets the same answer so a client refreshes its credentials either way.
+            # gets the same response, so a client refreshes its credentials either way.
             return _oauth_error("invalid_client", str(error), 401)
         if form.get("grant_type") != "client_credentials":
             if "grant_type" not in form:

@@ -21,7 +21,7 @@ class HttpResult:
 
 
 class TokenError(Exception):
-    """The token endpoint rejected the client or answered something that is not a token."""
+    """The token endpoint rejected the client or returned something that is not a token."""
 
 
 class HttpClient:
@@ -121,13 +121,13 @@ class ClientCredentialsToken:
         body = "grant_type=client_credentials" + (f"&scope={quote_plus(self.scope)}" if self.scope else "")
         result = self.http.request("POST", self.token_url, body.encode(), headers)
         if result.status != 200:
-            raise TokenError(f"the token endpoint answered {result.status}: {_oauth_error(result.body)}")
+            raise TokenError(f"the token endpoint responded with status {result.status}: {_oauth_error(result.body)}")
         try:
             document = json.loads(result.body)
             token = document["access_token"]
             lifetime = float(document.get("expires_in", 3600))
         except (ValueError, KeyError, TypeError):
-            raise TokenError("the token endpoint's answer has no access_token") from None
+            raise TokenError("the token endpoint's response has no access_token") from None
         self._token = token
         # Refresh when 10% of the lifetime (at least 30 s) remains, so no request carries an expiring token.
         self._refresh_at = self.clock() + max(lifetime - max(lifetime * 0.1, 30.0), 0.0)

@@ -32,8 +32,8 @@ class RetryPolicy:
 
 
 BEST_EFFORT = RetryPolicy("best-effort", (15.0, 30.0))
-# NOTE: the number of configurable-aggregation retries is not documented; two, 30 minutes apart, is an
-# assumption that mirrors best effort's count with Adobe's documented 30-minute delay.
+# NOTE: Adobe does not document how many times configurable aggregation retries. Two retries, 30 minutes
+# apart, is an assumption: best effort's count with the documented 30-minute delay.
 CONFIGURABLE = RetryPolicy("configurable", (1800.0, 1800.0))
 
 POLICIES = {policy.name: policy for policy in (BEST_EFFORT, CONFIGURABLE)}

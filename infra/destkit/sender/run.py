@@ -93,7 +93,7 @@ class Sender:
 
     def run(self) -> Summary:
         # Batches are rendered before the first request, so profile generation does not compete with
-        # sending for the interpreter lock; this takes about 0.5 KB of memory per profile.
+        # sending for the interpreter lock. This takes about 0.5 KB of memory per profile.
         batches = []
         for start in range(0, self.options.profiles, self.options.batch_size):
             count = min(self.options.batch_size, self.options.profiles - start)

@@ -1,8 +1,8 @@
 """AWS Lambda authorizer: bearer, Basic or external-issuer OAuth 2.0 credentials to a tenant.
 
-Handles REST API TOKEN events (allow: an IAM policy on the stage wildcard, so a cached result works
-for every route; deny: ``Exception("Unauthorized")``, which API Gateway turns into 401) and HTTP API
-REQUEST events with simple responses.
+Handles REST API TOKEN events and HTTP API REQUEST events with simple responses. A TOKEN allow returns
+an IAM policy on the stage wildcard, so a cached result works for every route. A TOKEN deny raises
+``Exception("Unauthorized")``, which API Gateway turns into 401.
 
 Environment: ``DESTKIT_AUTH_MODE`` (oauth2, bearer or basic). Bearer and basic:
 ``DESTKIT_CREDENTIAL_SECRET_ARNS`` (JSON tenant to Secrets Manager ARN; a bearer secret is the token,
@@ -135,7 +135,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def authorize(authenticator: Authenticator, event: dict[str, Any]) -> dict[str, Any]:
-    """Answer one authorizer event; raises ``Exception("Unauthorized")`` to deny a TOKEN event."""
+    """Decide one authorizer event; raises ``Exception("Unauthorized")`` to deny a TOKEN event."""
     if event.get("type") == "TOKEN":
         return _authorize_token(authenticator, event)
     return _authorize_request(authenticator, event)

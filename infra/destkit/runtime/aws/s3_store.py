@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# S3 answers 412 PreconditionFailed when the key exists, and 409 ConditionalRequestConflict when a
+# S3 returns 412 PreconditionFailed when the key exists, and 409 ConditionalRequestConflict when a
 # concurrent conditional write to the same key is in flight; both mean another request stored it.
 _ALREADY_EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
@@ -27,7 +27,7 @@ def make_s3_client(
     read_timeout: float = 8.0,
     max_attempts: int = 2,
 ) -> Any:
-    """Build an S3 client with short timeouts, so a hung store answers 503 before the gateway's 29 s.
+    """Build an S3 client with short timeouts, so a hung store yields 503 before the gateway's 29 s.
 
     Two attempts of at most 3 + 8 seconds each stay under API Gateway's 29-second integration timeout.
     """
