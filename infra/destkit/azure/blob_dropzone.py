@@ -1,7 +1,7 @@
 """``BlobDropZone``: landing storage for AEP's Azure Blob destination.
 
 AEP's Blob destination authenticates only with an account-key connection string, and an account
-key reaches every container of its account. So the landing storage is an account that holds
+key reaches every container of its account. So the landing storage is an account that contains
 nothing but AEP exports, with shared key on as a recorded exception, and these compensating
 controls: a 90-day key expiry reminder, a one-hour SAS expiry policy, blob versioning, blob and
 container soft delete, a lifecycle rule and diagnostics to Log Analytics.

@@ -20,7 +20,7 @@ SOFT_DELETE_DAYS = 14
 # Rotation reminder for accounts that must keep shared key on (the AEP Blob landing account).
 # Azure raises an expiry event after this many days; the compliance ceiling is 90.
 KEY_EXPIRATION_DAYS = 90
-# Longest lifetime of a service SAS signed with the account key (day.hour:minute:second).
+# Maximum lifetime of a SAS signed with the account key (day.hour:minute:second).
 SAS_EXPIRATION_PERIOD = "0.01:00:00"
 
 # Log Analytics retention, in days, when the config gives none.
@@ -31,8 +31,8 @@ LOG_ANALYTICS_SKU = "PerGB2018"
 KEY_VAULT_SOFT_DELETE_DAYS = 90
 KEY_VAULT_SKU = "standard"
 
-# Service principal secrets that AEP holds expire after at most two years (Entra ID's limit for
-# new client secrets is 24 months); the config sets a shorter lifetime.
+# Maximum lifetime of the client secrets AEP stores, in days: Entra ID limits new client secrets to
+# 24 months. The config sets the lifetime within this limit.
 MAX_SECRET_VALIDITY_DAYS = 730
 
 # API Management: TLS 1.0, 1.1, SSL 3.0 and 3DES turned off on the frontend and the backend.
@@ -57,7 +57,7 @@ FUNCTION_PLAN_TIER = "FlexConsumption"
 FUNCTION_INSTANCE_MEMORY_MB = 2048
 FUNCTION_MAX_INSTANCES = 100
 FUNCTION_MIN_TLS = "1.2"
-# Container of the host storage account that holds the deployment package.
+# Container of the host storage account that contains the deployment package.
 DEPLOYMENT_CONTAINER = "app-package"
 
 # NOTE: a snapshot of the regions that offered Flex Consumption when this list was written, not

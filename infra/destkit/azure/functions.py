@@ -6,9 +6,9 @@ so the host account keeps shared key off. The kit does not upload the package th
 an upload with ``storage.Blob`` needs shared key, so the package is published after ``pulumi up``
 with ``az functionapp deployment source config-zip`` (an Entra ID-authenticated call).
 
-Inbound access: the site accepts only requests that carry an Entra ID token issued to API
-Management's managed identity for the backend app registration (App Service authentication),
-plus an ``ApiManagement`` service-tag rule (consumption profile) or a private endpoint with public
+Inbound access: App Service authentication accepts only requests that carry an Entra ID token
+issued to API Management's managed identity for the backend app registration. The network layer
+adds an ``ApiManagement`` service-tag rule (consumption profile) or a private endpoint with public
 access off (isolated profile).
 """
 

@@ -2,7 +2,7 @@
 
 AEP authenticates with a client id and a client secret only (no certificate), so each tenant gets
 its own app registration whose secret expires after the configured lifetime (at most two years).
-The secret's end date is fixed when the secret is created; later runs ignore the recomputed date,
+The secret's end date is fixed when the secret is created. Later runs ignore the recomputed date,
 so a plan does not replace the secret every day. Rotation is a runbook that also updates AEP.
 """
 

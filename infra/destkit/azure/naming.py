@@ -1,8 +1,8 @@
 """Physical names of Azure resources and the naming rules Azure enforces on them.
 
 Storage accounts, Key Vaults, API Management services and Function Apps have globally unique
-names (they become DNS labels), so each generated name ends with a short digest of a seed that
-the caller derives from the Pulumi project, stack and component name. Validators return ``None``
+names because they become DNS labels. Each generated name therefore ends with a short digest of a
+seed that the caller derives from the Pulumi project, stack and component name. Validators return ``None``
 for a valid name and the broken rule otherwise.
 """
 

@@ -30,7 +30,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]+$")
 
 @dataclass(frozen=True)
 class OAuthValidation:
-    """What the gateway checks in an access token."""
+    """Token checks of the gateway: OpenID configuration, issuer, audience, client map and role."""
 
     openid_config_url: str
     issuer: str

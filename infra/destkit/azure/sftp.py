@@ -6,7 +6,7 @@ The firewall admits only the configured ranges (by default AEP's published stora
 Shared key authorisation stays off on the account.
 
 NOTE: Microsoft's SFTP documentation does not say whether local users keep working when the
-account disallows shared key; the kit keeps it off (the safe setting). See docs/azure.md.
+account disallows shared key. The kit keeps shared key off, the safe setting (docs/azure.md).
 """
 
 from __future__ import annotations

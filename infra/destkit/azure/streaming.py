@@ -61,6 +61,7 @@ class StreamingEndpointArgs:
         found: list[str] = []
         if not self.tenants:
             found.append("tenants is empty; give at least one tenant id")
+
         if self.profile not in defaults.APIM_SKUS:
             found.append(f"profile {self.profile!r} is invalid; use one of {sorted(defaults.APIM_SKUS)}")
         if self.profile == "isolated" and not (self.apim_subnet_id and self.private_endpoint_subnet_id):
@@ -70,6 +71,7 @@ class StreamingEndpointArgs:
                 f"location {self.location!r} does not offer the Flex Consumption plan (checked against the "
                 "kit's list; run `az functionapp list-flexconsumption-locations` to see the current one)"
             )
+
         streaming = self.streaming
         if streaming.audience_api and streaming.auth is AuthMode.BASIC:
             found.append(
@@ -82,6 +84,7 @@ class StreamingEndpointArgs:
             and oauth2.external is None
         ):
             found.append("streaming.oauth2.external is required when streaming.oauth2.issuer is external")
+
         for field_name, supplied in (
             ("bearer_tokens", self.bearer_tokens),
             ("basic_passwords", self.basic_passwords),
@@ -284,8 +287,8 @@ class StreamingEndpoint(pulumi.ComponentResource):
         }
 
     def _private_endpoint(self, name: str, args: StreamingEndpointArgs) -> None:
-        # NOTE: the gateway resolves the app through the privatelink.azurewebsites.net zone, which
-        # the network owner links to the gateway's virtual network; the kit does not create it.
+        # NOTE: the gateway resolves the app through the privatelink.azurewebsites.net zone. The kit
+        # does not create it, so the network owner links it to the gateway's virtual network.
         azure_native.network.PrivateEndpoint(
             f"{name}-function-endpoint",
             resource_group_name=args.foundation.resource_group_name,

@@ -11,7 +11,7 @@ from typing import Any
 
 from destkit.runtime.store import StoreUnavailable, check_key
 
-# Short timeouts, so a hung store answers 503 before the gateway gives up.
+# Short timeouts, so a hung store turns into a 503 response before the gateway gives up.
 CONNECTION_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 8
 RETRY_TOTAL = 2
@@ -66,7 +66,7 @@ class BlobStore:
     def _upload(self, key: str, data: bytes, metadata: dict[str, str], *, overwrite: bool) -> None:
         from azure.storage.blob import ContentSettings
 
-        # overwrite=False sends If-None-Match: *, so an existing blob answers 409 BlobAlreadyExists.
+        # overwrite=False sends If-None-Match: *, so an existing blob makes the service return 409.
         self.container.upload_blob(
             check_key(key),
             data,
