@@ -6,6 +6,8 @@ value inside an ``apply``.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -131,10 +133,26 @@ def test_children_named_from_component(rest):
     assert all(name.startswith("acme-dev-") for name in names)
 
 
-def test_tags_on_taggable(rest):
-    taggable = [r for r in rest.resources if "tags" in r.inputs]
-    assert taggable
-    assert all(r.inputs["tags"]["destkit:destination"] == "acme" for r in taggable)
+def _accepts_tags(type_token: str) -> bool:
+    package, module, name = type_token.split(":")
+    module_name = "lambda_" if module.split("/")[0] == "lambda" else module.split("/")[0]
+    sdk = importlib.import_module(
+        f"pulumi_{package}.{module_name}" if package == "aws" else f"pulumi_{package}"
+    )
+    return "tags" in inspect.signature(getattr(sdk, name)._internal_init).parameters
+
+
+@pytest.mark.parametrize("flavour", ["rest", "bearer", "http", "tuned"])
+def test_taggable_resources_tagged(flavour, request):
+    result: PlanResult = request.getfixturevalue(flavour)
+    untagged = [
+        r.name
+        for r in result.resources
+        if r.custom
+        and _accepts_tags(r.type)
+        and r.inputs.get("tags", {}).get("destkit:destination") != "acme"
+    ]
+    assert untagged == []
 
 
 # -- REST API, gateway responses and methods ----------------------------------------------------
@@ -705,6 +723,16 @@ def test_http_stage_throttled(http):
     stage = http.one("aws:apigatewayv2/stage:Stage")
     assert stage.inputs["defaultRouteSettings"]["throttlingRateLimit"] == StreamingConfig().throttle_rate
     assert "destinationArn" in stage.inputs["accessLogSettings"]
+
+
+def test_http_domain_tls12(tmp_path):
+    result = _plan(tmp_path, auth="bearer", api_flavor="http", custom_domain=DOMAIN)
+    domain = result.one("aws:apigatewayv2/domainName:DomainName")
+    alias = result.one("aws:route53/record:Record", "acme-dev-domain-alias")
+    assert domain.inputs["domainNameConfiguration"]["securityPolicy"] == "TLS_1_2"
+    assert domain.inputs["domainNameConfiguration"]["endpointType"] == "REGIONAL"
+    assert alias.inputs["aliases"][0]["name"].endswith(".amazonaws.com")
+    assert result.one("aws:apigatewayv2/api:Api").inputs["disableExecuteApiEndpoint"] is True
 
 
 def test_http_managed_jwt(tmp_path):

@@ -395,7 +395,20 @@ _TYPE_OUTPUTS: dict[str, Callable[[KitMocks, str, dict[str, Any]], tuple[str, di
     "aws:wafv2/webAcl:WebAcl": _aws_web_acl,
     "tls:index/privateKey:PrivateKey": _tls_private_key,
     "random:index/randomString:RandomString": lambda mocks, name, inputs: _random_string(name, inputs),
+    "aws:apigatewayv2/domainName:DomainName": lambda mocks, name, inputs: _aws_http_domain_name(mocks, name, inputs),
 }
+
+
+def _aws_http_domain_name(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return an HTTP API domain name whose configuration carries the computed alias target."""
+    domain = inputs.get("domainName") or f"{name}.example.com"
+    configuration = dict(inputs.get("domainNameConfiguration") or {})
+    configuration["targetDomainName"] = f"d-{_digest(name, length=10)}.execute-api.{mocks.region}.amazonaws.com"
+    configuration["hostedZoneId"] = "Z1UJRXOUMOOFQ8"
+    return domain, {
+        "arn": f"arn:aws:apigateway:{mocks.region}::/domainnames/{domain}",
+        "domainNameConfiguration": configuration,
+    }
 
 
 def _random_string(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
