@@ -17,7 +17,7 @@ import pytest
 
 from destkit.aws import defaults, gateway
 from destkit.aws.functions import authorizer_policy, intake_policy, lambda_trust_policy, service_trust_policy
-from destkit.aws.packaging import build_layer_archive
+from destkit.aws.packaging import LayerMissingError, build_layer_archive
 from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs
 from destkit.config import AWS_MAX_BODY_BYTES, AuthMode, StreamingConfig
 from destkit.plan.engine import PlanResult, run_program
@@ -659,7 +659,7 @@ def test_external_outputs(external):
 
 
 def test_external_layer_missing(tmp_path):
-    with pytest.raises(Exception, match="destkit aws build-layer"):
+    with pytest.raises(LayerMissingError, match="destkit aws build-layer"):
         _plan(tmp_path, oauth2=EXTERNAL)
 
 

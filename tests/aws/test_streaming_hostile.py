@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from destkit import naming
 from destkit.aws import cognito, gateway
 from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs, physical_name_problems
-from destkit.config import AWS_MAX_BODY_BYTES, AuthMode, CustomDomainConfig, StreamingConfig
+from destkit.cli.main import main
+from destkit.config import AWS_MAX_BODY_BYTES, AuthMode, ConfigError, CustomDomainConfig, StreamingConfig
 from destkit.plan.engine import run_program
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-8444-555555555555"
@@ -100,7 +101,7 @@ def test_invalid_args_register_nothing(tmp_path):
     def program() -> None:
         registered.append(StreamingEndpoint("acme-dev", _args(tenants=(), build_dir=tmp_path)))
 
-    with pytest.raises(Exception, match="tenants is empty"):
+    with pytest.raises(ConfigError, match="tenants is empty"):
         run_program(program)
     assert registered == []
 
@@ -178,3 +179,36 @@ def test_long_component_name_rejected():
     problems = physical_name_problems("a" * 50)
     assert problems
     assert "component name" in problems[0]
+
+
+EXTERNAL_STACK = """\
+config:
+  aws:region: eu-west-1
+  destkit:destination:
+    name: acme
+    cloud: aws
+  destkit:streaming:
+    auth: oauth2
+    oauth2:
+      issuer: external
+      external:
+        issuer_url: https://idp.example.test/
+        jwks_url: https://idp.example.test/jwks.json
+        token_url: https://idp.example.test/token
+        audience: aep-intake
+        tenant_by_client_id:
+          client-a: default
+"""
+
+
+def test_plan_without_layer_exits_2(tmp_path, capsys):
+    project = "name: layer-check\nruntime: python\nmain: program/\nstackConfigDir: stacks\n"
+    (tmp_path / "Pulumi.yaml").write_text(project)
+    (tmp_path / "program").mkdir()
+    (tmp_path / "program" / "__main__.py").write_text("from destkit.program import run\n\nrun()\n")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.ext.yaml").write_text(EXTERNAL_STACK)
+
+    status = main(["plan", "--stack", "ext", "--project-dir", str(tmp_path)])
+    assert status == 2
+    assert "destkit aws build-layer" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import destkit
+from destkit.config import ConfigError
 
 # 1980-01-01 00:00:00 is the earliest time a zip entry can carry.
 FIXED_ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -49,8 +50,11 @@ LAYER_FILE_NAME = "jwt-layer-arm64.zip"
 BUILD_LAYER_COMMAND = "destkit aws build-layer"
 
 
-class LayerMissingError(FileNotFoundError):
-    """The PyJWT layer zip has not been built yet."""
+class LayerMissingError(ConfigError):
+    """The PyJWT layer zip has not been built yet: a setup step is missing, so ``destkit`` exits 2."""
+
+    def __init__(self, message: str):
+        super().__init__([message])
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,7 @@ def require_layer(build_dir: Path = DEFAULT_BUILD_DIR) -> BuiltArchive:
         raise LayerMissingError(
             f"{path} not found: the Lambda authorizer validates JWTs from the external issuer with "
             f"PyJWT and cryptography, packaged as a layer. Run `{BUILD_LAYER_COMMAND} --build-dir "
-            f"{build_dir}` once (it downloads arm64 wheels with pip), then rerun."
+            f"{build_dir}` once (it downloads arm64 wheels with pip), then rerun"
         )
     content = path.read_bytes()
     digest = hashlib.sha256(content)

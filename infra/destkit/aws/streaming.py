@@ -34,6 +34,7 @@ from destkit.aws.kms import AccountContext, create_writer_grants, lookup_account
 from destkit.config import (
     AWS_MAX_BODY_BYTES,
     AuthMode,
+    ConfigError,
     IssuerKind,
     KitConfig,
     StreamingConfig,
@@ -208,7 +209,8 @@ class StreamingEndpoint(pulumi.ComponentResource):
     def __init__(self, name: str, args: StreamingEndpointArgs, opts: pulumi.ResourceOptions | None = None):
         problems = args.problems() + physical_name_problems(name)
         if problems:
-            raise ValueError("invalid StreamingEndpointArgs:\n" + "\n".join(f"  - {p}" for p in problems))
+            # A ValueError that the destkit command line reports as invalid configuration (exit 2).
+            raise ConfigError([f"StreamingEndpoint {name!r}: {problem}" for problem in problems])
         # Checked before anything is registered, so a missing layer stops the program cleanly.
         layer_zip = packaging.require_layer(args.build_dir) if args.needs_jwt_layer else None
         code = packaging.build_runtime_archive(args.build_dir)
