@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 import yaml
@@ -177,6 +178,22 @@ def fn_cmek_egress(resource: PlannedResource, stack: Stack) -> list[str]:
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 
+# PyYAML's libyaml-based loader, when PyYAML was built with it, is faster than the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_document(text: str) -> Any:
+    """Parse an OpenAPI document written as JSON or YAML; None when it is neither."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+    except yaml.YAMLError:
+        return None
+
+
 def openapi_documents(config: PlannedResource) -> list[dict[str, Any]]:
     """Return the parsed OpenAPI documents of an API config (contents are base64 on the wire)."""
     documents = []
@@ -188,10 +205,7 @@ def openapi_documents(config: PlannedResource) -> list[dict[str, Any]]:
             text = base64.b64decode(contents, validate=True).decode("utf-8")
         except (binascii.Error, ValueError, UnicodeDecodeError):
             text = contents
-        try:
-            parsed = yaml.safe_load(text)
-        except yaml.YAMLError:
-            parsed = None
+        parsed = _parse_document(text)
         if isinstance(parsed, dict):
             documents.append(parsed)
     return documents
