@@ -433,6 +433,14 @@ def test_intake_policy_prefixes(rest):
     assert "ManageAudiences" not in statements
 
 
+def test_intake_kms_via_sink_only(rest):
+    statements = {s["Sid"]: s for s in _policy_document(rest, "acme-dev-intake-policy")["Statement"]}
+    condition = statements["EncryptThroughS3"]["Condition"]
+    assert statements["EncryptThroughS3"]["Action"] == ["kms:GenerateDataKey"]
+    assert condition["StringEquals"] == {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+    assert condition["StringLike"] == {"kms:EncryptionContext:aws:s3:arn": [BUCKET_ARN, f"{BUCKET_ARN}/*"]}
+
+
 def test_intake_log_arn_matches_group(rest):
     group = rest.one("aws:cloudwatch/logGroup:LogGroup", "acme-dev-intake-logs")
     statements = {s["Sid"]: s for s in _policy_document(rest, "acme-dev-intake-policy")["Statement"]}

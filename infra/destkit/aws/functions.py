@@ -128,6 +128,8 @@ def intake_policy(
                 "Condition": {"StringLike": {"s3:prefix": [f"{tenant}/audiences/*" for tenant in tenants]}},
             }
         )
+    # Decrypt is needed only to read audiences back. With a bucket key S3 passes the bucket ARN
+    # as encryption context; objects written without one carry their own ARN.
     actions = ["kms:Decrypt", "kms:GenerateDataKey"] if audience_api else ["kms:GenerateDataKey"]
     statements.append(
         {
@@ -135,7 +137,10 @@ def intake_policy(
             "Effect": "Allow",
             "Action": actions,
             "Resource": kms_key_arn,
-            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"]},
+            },
         }
     )
     return {"Version": "2012-10-17", "Statement": statements}
