@@ -196,3 +196,48 @@ def test_hostile_inputs_never_crash(resource_type, inputs):
     resource = make(resource_type, "hostile", inputs)
     results = evaluate(cloud, [stack_resource(), resource, *aws_cases.BASE[:3]], [], TODAY)
     assert {r.status for r in results} <= {"passed", "violated", "waived", "not_applicable"}
+
+
+WRITER_KMS_GRANT = {
+    "Sid": "WriterUsesTheKeyThroughS3",
+    "Effect": "Allow",
+    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+    "Resource": aws_cases.KEY_ARN,
+    "Condition": {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+        "ArnLike": {"kms:EncryptionContext:aws:s3:arn": f"arn:aws:s3:::{aws_cases.LANDING}/*"},
+    },
+}
+
+
+@pytest.mark.parametrize("control", ["kms-no-decrypt-on-star", "iam-no-wildcards", "iam-no-admin"])
+def test_writer_kms_grant_passes(control):
+    # An SSE-KMS bucket needs the writer to hold these two actions on the key.
+    resources = changed(aws_cases.BASE, "writer-policy", policy=aws_cases.doc(WRITER_KMS_GRANT))
+    assert {r.status for r in results_for(control, resources)} == {"passed"}
+
+
+def test_adobe_user_trust_passes():
+    trust = aws_cases.doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::670664943635:user/destinations-adobe-user"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "0123456789ABCDEF@AdobeOrg"}},
+        }
+    )
+    resources = changed(aws_cases.BASE, "adobe-writer-role", assumeRolePolicy=trust)
+    assert {r.status for r in results_for("iam-trust-scoped", resources)} == {"passed"}
+
+
+def test_adobe_trust_without_external_id():
+    trust = aws_cases.doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::670664943635:user/destinations-adobe-user"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    resources = changed(aws_cases.BASE, "adobe-writer-role", assumeRolePolicy=trust)
+    reasons = [r.reason for r in results_for("iam-trust-scoped", resources) if r.status == "violated"]
+    assert any("no sts:ExternalId condition" in reason for reason in reasons)
