@@ -303,10 +303,25 @@ def test_function_https_tls_ftp_debug(web_app):
     assert site["remoteDebuggingEnabled"] is False
 
 
-def test_function_inbound_only_gateway(web_app):
+def test_function_scm_site_denied(web_app):
     site = web_app.inputs["siteConfig"]
-    assert site["ipSecurityRestrictionsDefaultAction"] == "Deny"
-    assert [r["ipAddress"] for r in site["ipSecurityRestrictions"]] == ["ApiManagement"]
+    assert site["scmIpSecurityRestrictionsDefaultAction"] == "Deny"
+    assert site["scmIpSecurityRestrictionsUseMain"] is False
+
+
+def test_function_network_rule_waived_on_consumption(plan):
+    assert any(
+        w.control == "fn-inbound-restricted" and w.resource == "acme-aep-dev-streaming-app"
+        for w in plan.waivers
+    )
+
+
+def test_backend_app_has_service_principal(plan):
+    backend = plan.one("azuread:index/application:Application", "acme-aep-dev-streaming-backend-app")
+    principal = plan.one(
+        "azuread:index/servicePrincipal:ServicePrincipal", "acme-aep-dev-streaming-backend-sp"
+    )
+    assert principal.inputs["clientId"] == backend.outputs["clientId"]
 
 
 def test_function_host_storage_by_identity(web_app):
@@ -514,7 +529,9 @@ def test_isolated_profile_private_function():
             "private_endpoint_subnet_id": subnet + "endpoints",
         }
     )
-    assert result.one("azure-native:web:WebApp").inputs["publicNetworkAccess"] == "Disabled"
+    site = result.one("azure-native:web:WebApp").inputs
+    assert site["publicNetworkAccess"] == "Disabled"
+    assert site["siteConfig"]["ipSecurityRestrictionsDefaultAction"] == "Deny"
     assert (
         result.one("azure-native:apimanagement:ApiManagementService").inputs["virtualNetworkType"]
         == "External"

@@ -7,9 +7,11 @@ an upload with ``storage.Blob`` needs shared key, so the package is published af
 with ``az functionapp deployment source config-zip`` (an Entra ID-authenticated call).
 
 Inbound access: App Service authentication accepts only requests that carry an Entra ID token
-issued to API Management's managed identity for the backend app registration. The network layer
-adds an ``ApiManagement`` service-tag rule (consumption profile) or a private endpoint with public
-access off (isolated profile).
+issued to API Management's managed identity for the backend app registration. In the isolated
+profile, public network access is off as well and the gateway uses a private endpoint. The
+consumption profile has no network rule: the ``ApiManagement`` service tag covers API Management's
+control plane, not the addresses its gateway calls backends from, and Consumption gateways have no
+fixed outbound addresses.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure_native
 
+from destkit import waivers
 from destkit.azure import defaults
 from destkit.azure.storage import (
     AccountSettings,
@@ -64,20 +67,6 @@ class IntakeFunction:
     app: web.WebApp
     principal_id: pulumi.Output[str]
     hostname: pulumi.Output[str]
-
-
-def gateway_only_restrictions() -> list[dict[str, object]]:
-    """Build the site's inbound rules: allow the ApiManagement service tag, deny everything else."""
-    return [
-        {
-            "name": "api-management",
-            "action": "Allow",
-            "tag": "ServiceTag",
-            "ip_address": "ApiManagement",
-            "priority": 100,
-            "description": "API Management gateways; authentication then admits only this service's identity",
-        }
-    ]
 
 
 def build_function_app(name: str, settings: FunctionAppSettings, parent: pulumi.Resource) -> IntakeFunction:
@@ -170,8 +159,8 @@ def build_function_app(name: str, settings: FunctionAppSettings, parent: pulumi.
             "remote_debugging_enabled": False,
             "http20_enabled": True,
             "cors": {"allowed_origins": []},
-            "ip_security_restrictions": [] if settings.private else gateway_only_restrictions(),
-            "ip_security_restrictions_default_action": "Deny",
+            "ip_security_restrictions": [],
+            "ip_security_restrictions_default_action": "Deny" if settings.private else "Allow",
             "scm_ip_security_restrictions_default_action": "Deny",
             "scm_ip_security_restrictions_use_main": False,
         },
@@ -179,6 +168,14 @@ def build_function_app(name: str, settings: FunctionAppSettings, parent: pulumi.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[deployment_container]),
     )
     principal_id = app.identity.apply(lambda identity: identity.principal_id if identity else "")
+    if not settings.private:
+        waivers.record(
+            "fn-inbound-restricted",
+            f"{name}-app",
+            "The Consumption gateway calls the function from shared addresses that no service tag or IP "
+            "rule covers; App Service authentication admits only tokens of the gateway's managed identity, "
+            "and the isolated profile turns public access off",
+        )
 
     # Basic (publishing) credentials off for FTP and for the SCM site.
     for policy, resource in (("ftp", web.WebAppFtpAllowed), ("scm", web.WebAppScmAllowed)):

@@ -194,6 +194,10 @@ class StreamingEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         backend_client_id = self.backend_application.client_id
+        # Managed identities get tokens only for applications that have a service principal.
+        azuread.ServicePrincipal(
+            f"{name}-backend-sp", client_id=backend_client_id, app_role_assignment_required=False, opts=child
+        )
 
         self.function = build_function_app(
             name,
