@@ -7,7 +7,7 @@ this script's. The list below is the output of ``bench/loaded_provider_modules.p
 package, so those appear too.
 """
 
-# ruff: noqa: E402, F401, I001
+# ruff: noqa: F401, I001
 import pulumi
 import pulumi_gcp.apigateway
 import pulumi_gcp.cloudfunctionsv2
@@ -47,8 +47,9 @@ import pulumi_tls.self_signed_cert
 # nothing. Touching one attribute of each runs the module, as the plan's first resource class does.
 import ast
 import sys
+from pathlib import Path
 
-for node in ast.walk(ast.parse(open(__file__, encoding="utf-8").read())):
+for node in ast.walk(ast.parse(Path(__file__).read_text(encoding="utf-8"))):
     if isinstance(node, ast.Import):
         for alias in node.names:
             if alias.name.startswith("pulumi_") and "." in alias.name:

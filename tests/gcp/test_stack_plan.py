@@ -198,7 +198,7 @@ def test_hmac_writer_condition_names_own_tenant(plan):
     assert "contoso" not in binding.inputs["condition"]["expression"]
 
 
-def test_notification_after_publisher(plan):
+def test_notification_object_finalize_json(plan):
     notification = plan.one("gcp:storage/notification:Notification", "acme-dev-gcs-notification")
     assert notification.inputs["eventTypes"] == ["OBJECT_FINALIZE"]
     assert notification.inputs["payloadFormat"] == "JSON_API_V1"
@@ -327,6 +327,6 @@ def test_bad_region_rejected():
         parse_config({**BASE, "gcp": {"region": "Europe West"}})
 
 
-def test_outputs_known_names(plan):
+def test_outputs_cloud_gcp(plan):
     json.dumps(plan.masked_outputs())
     assert plan.outputs["cloud"] == "gcp"

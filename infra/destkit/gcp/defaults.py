@@ -18,7 +18,7 @@ TOKEN_FUNCTION_MEMORY = "256M"  # noqa: S105 - a memory size, not a credential
 KMS_ROTATION_PERIOD = "7776000s"
 KMS_DESTROY_SCHEDULED_DURATION = "2592000s"
 
-# Soft delete keeps deleted objects for 7 days, the minimum the soft-delete control asks for.
+# Soft delete keeps deleted objects for 7 days, the minimum the kit's soft-delete control requires.
 SOFT_DELETE_SECONDS = 7 * 24 * 3600
 
 # Lifecycle of landing buckets, in days.
@@ -54,7 +54,7 @@ SFTP_ROOT = "/srv/sftp"
 SFTP_KEYS_DIR = "/etc/destkit/authorized_keys"
 SFTP_GROUP = "destkit-sftp"
 
-# Audit log types enabled for Cloud Storage (G8): data writes, data reads and admin reads.
+# Audit log types enabled for Cloud Storage: data writes, data reads and admin reads.
 STORAGE_AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 
 

@@ -1,10 +1,10 @@
 """The OpenAPI 2.0 document API Gateway serves, rendered from the kit's routes.
 
-Every operation routes to a Cloud Functions backend with ``x-google-backend``; the gateway signs
-each backend call with its own service account's ID token for ``jwt_audience``, and forwards the
+Every operation routes to a Cloud Functions backend with ``x-google-backend``. The gateway signs
+each backend call with its own service account's ID token for ``jwt_audience`` and forwards the
 client's ``Authorization`` header as ``X-Forwarded-Authorization``. With ``oauth2`` every path but
-the token path requires the JWT security definition; API Gateway answers 401 before the backend
-runs when the token is missing or invalid.
+the token path requires the JWT security definition, so API Gateway rejects a request with a
+missing or invalid token (401) before the backend runs.
 """
 
 from __future__ import annotations

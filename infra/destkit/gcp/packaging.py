@@ -14,7 +14,7 @@ import pulumi
 
 import destkit
 
-# What Cloud Functions installs next to the source. functions-framework serves the entry points;
+# Requirements that Cloud Functions installs next to the source. functions-framework serves the entry points;
 # google-auth and google-cloud-storage reach Cloud Storage and the IAM Credentials API.
 REQUIREMENTS = (
     "functions-framework==3.10.2",

@@ -2,7 +2,7 @@
 
 Plain functions with no Pulumi import, so the tests can render the configuration and run it with the
 real ``sshd``. Tenants are SFTP-only users chrooted to ``<root>/<user>``, authenticated by public
-key only; every other user (administrators, through OS Login) may log in only from IAP's range.
+key only. Every other user (administrators, through OS Login) may log in only from IAP's range.
 """
 
 from __future__ import annotations

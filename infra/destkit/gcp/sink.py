@@ -2,7 +2,7 @@
 
 The intake writes ``<tenant>/payloads/<sha256 of the decoded body>.json`` and
 ``<tenant>/audiences/<id>.json`` with the create-only precondition ``ifGenerationMatch=0``, so a
-retried batch is stored once: Cloud Storage answers the second write with 412 Precondition Failed.
+retried batch is stored once: Cloud Storage rejects the second write with 412 Precondition Failed.
 A Pub/Sub topic receives an OBJECT_FINALIZE notification for every new object.
 """
 
@@ -72,7 +72,7 @@ class Sink(pulumi.ComponentResource):
         """Let ``member`` create objects; with the audience API also read and delete them.
 
         A create with ``ifGenerationMatch=0`` needs only ``storage.objects.create``: Cloud Storage
-        checks the precondition and answers 412 without the caller reading the object.
+        checks the precondition and returns 412 without the caller reading the object.
         """
         role = "roles/storage.objectUser" if audience_api else "roles/storage.objectCreator"
         return gcp.storage.BucketIAMMember(

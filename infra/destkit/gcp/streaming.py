@@ -6,8 +6,8 @@ the binding must go). Authentication:
 
 - ``oauth2``: API Gateway validates the JWT (issuer, JWKS, audience) on every path but the token
   path. With the managed issuer, a token function checks the tenant's client secret from Secret
-  Manager and signs through IAM Credentials ``signJwt`` as a dedicated signing service account, so
-  no private key exists in the function or in state, and Google publishes the JWKS.
+  Manager and signs through IAM Credentials ``signJwt`` as a dedicated signing service account.
+  No private key exists in the function or in state, and Google publishes the JWKS.
 - ``bearer`` and ``basic``: the intake function compares the forwarded ``Authorization`` header in
   constant time with per-tenant Secret Manager values, injected as secret environment variables.
 """
@@ -291,8 +291,8 @@ class StreamingEndpoint(pulumi.ComponentResource):
         return self._account(name, "intake", "Runs the AEP intake function").email
 
     def _grant_invoker(self, name: str, purpose: str, function: gcp.cloudfunctionsv2.Function) -> None:
-        # A 2nd-gen function runs as a Cloud Run service of the same name; roles/run.invoker must be
-        # bound there, because the function resource does not accept it.
+        # A 2nd-gen function runs as a Cloud Run service of the same name. roles/run.invoker must be
+        # bound on that service, because the function resource does not accept it.
         gcp.cloudrunv2.ServiceIamMember(
             f"{name}-{purpose}-invoker",
             project=self._args.project,
@@ -318,11 +318,11 @@ class StreamingEndpoint(pulumi.ComponentResource):
                 self.client_ids[tenant] = pulumi.Output.from_input(client_id)
             return versions
         kind = {"oauth2": "client-secret", "bearer": "token", "basic": "password"}[args.auth_mode]
-        given = args.bearer_tokens if args.auth_mode == "bearer" else args.basic_passwords
+        configured = args.bearer_tokens if args.auth_mode == "bearer" else args.basic_passwords
         for tenant in args.tenants:
             value: pulumi.Input[str]
-            if args.auth_mode != "oauth2" and tenant in given:
-                value = given[tenant]
+            if args.auth_mode != "oauth2" and tenant in configured:
+                value = configured[tenant]
             else:
                 value = random.RandomPassword(
                     f"{name}-{tenant}-{kind}", length=48, special=False, opts=self._options

@@ -1,6 +1,6 @@
 """Access tokens for Google APIs, behind a small interface so tests never reach a metadata server.
 
-The deployed functions use :class:`GoogleAuthCredentials`, which asks google-auth for the
+The deployed functions use :class:`GoogleAuthCredentials`, which gets from google-auth the
 function's service-account credentials. Tests pass :class:`StaticCredentials` instead.
 """
 

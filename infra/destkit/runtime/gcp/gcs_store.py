@@ -3,7 +3,7 @@
 ``ifGenerationMatch=0`` makes a write succeed only when no live object has the name, so two
 deliveries of the same batch store one object: the second gets 412 Precondition Failed, which
 ``put_if_absent`` reports as False. Transient failures (429, 5xx, timeouts, connection errors)
-raise ``StoreUnavailable`` so the intake answers 503 and AEP retries.
+raise ``StoreUnavailable`` so the intake responds with 503 and AEP retries.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from google.cloud.storage.retry import DEFAULT_RETRY
 from destkit.runtime.store import StoreUnavailable, check_key
 
 # Failures a later retry may fix. Permission and not-found errors on the bucket are configuration
-# errors: they propagate and the intake answers 500, which is logged.
+# errors: they propagate and the intake responds with 500, which is logged.
 _TRANSIENT = (
     api_exceptions.TooManyRequests,
     api_exceptions.InternalServerError,
@@ -32,7 +32,7 @@ _TRANSIENT = (
 )
 TIMEOUT_SECONDS = 10.0
 # The client library retries transient errors for up to 120 s by default, far beyond the function's
-# 29-second budget. The store gives up sooner and lets the intake answer 503 so AEP retries.
+# 29-second budget. The store gives up sooner and lets the intake respond with 503 so AEP retries.
 RETRY_SECONDS = 8.0
 
 

@@ -20,7 +20,7 @@ TIMEOUT_SECONDS = 10.0
 
 
 class SigningError(Exception):
-    """signJwt failed; the token endpoint answers 503 so the client retries."""
+    """signJwt failed, so the token endpoint responds with 503 and the client retries."""
 
 
 def _post_json(url: str, body: dict[str, Any], headers: dict[str, str], timeout: float) -> dict[str, Any]:
