@@ -65,3 +65,9 @@ def test_pack_catches_violation(case: Case):
 @pytest.mark.parametrize("control", CHECKED, ids=lambda c: c.name)
 def test_control_has_violation_case(control):
     assert any(case.control == control.name for case in VIOLATIONS)
+
+
+@pytest.mark.parametrize("control", CHECKED, ids=lambda c: c.name)
+def test_control_has_passing_case(control):
+    statuses = {r.status for r in results_for(control.name, BASELINES[control.cloud])}
+    assert "passed" in statuses or any(case.control == control.name for case in PASSING)
