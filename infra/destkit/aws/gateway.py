@@ -122,6 +122,8 @@ def gateway_responses(mode: AuthMode) -> dict[str, dict[str, Any]]:
             "templates": _error_template("authorizer_unavailable"),
         },
         # Lambda throttling (reserved concurrency reached) and invoke errors arrive here.
+        # NOTE: a body over Lambda's 6 MB invoke limit is expected here too, so AEP would retry a
+        # batch that cannot succeed. This path has not been observed on a deployment.
         "INTEGRATION_FAILURE": {
             "status_code": "503",
             "headers": retry,
@@ -498,6 +500,8 @@ def create_http_gateway(
 
     authorizer = _create_http_authorizer(name, api, auth, child)
 
+    # NOTE: HTTP APIs have no binary media types. The intake accepts bodies with and without
+    # base64, but no gzip body has been sent through this flavour on a deployment.
     integration = aws.apigatewayv2.Integration(
         f"{name}-integration",
         api_id=api.id,
