@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -107,3 +109,17 @@ def test_zip_rejects_duplicates():
 
 def test_zip_order_independent():
     assert packaging.zip_bytes([("b", b"2"), ("a", b"1")]) == packaging.zip_bytes([("a", b"1"), ("b", b"2")])
+
+
+def test_runtime_zip_imports_without_site_packages(tmp_path):
+    # -S leaves site-packages off sys.path, so a third-party import at module level fails here.
+    built = packaging.build_runtime_archive(tmp_path / "build")
+    zipfile.ZipFile(built.path).extractall(tmp_path / "code")
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import destkit.runtime.aws.intake, destkit.runtime.aws.authorizer"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", script, str(tmp_path / "code")], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
