@@ -12,6 +12,7 @@ import yaml
 
 from destkit import program
 from destkit.config import ConfigError, parse_config
+from destkit.gcp import naming
 from destkit.plan.engine import PlanResult, plan_stack, run_program
 from destkit.plan.mocks import KitMocks
 from destkit.runtime import routes
@@ -330,3 +331,45 @@ def test_bad_region_rejected():
 def test_outputs_cloud_gcp(plan):
     json.dumps(plan.masked_outputs())
     assert plan.outputs["cloud"] == "gcp"
+
+
+def test_planned_account_ids_valid(plan):
+    for account in plan.find("gcp:serviceaccount/account:Account"):
+        assert naming.service_account_id_problem(account.inputs["accountId"]) is None, account.name
+
+
+def test_planned_resource_ids_valid(plan):
+    ids = [plan.one("gcp:apigateway/api:Api").inputs["apiId"]]
+    ids.append(plan.one("gcp:apigateway/gateway:Gateway").inputs["gatewayId"])
+    ids.append(plan.one("gcp:compute/instance:Instance").inputs["name"])
+    ids += [function.inputs["name"] for function in plan.find("gcp:cloudfunctionsv2/function:Function")]
+    for resource_id in ids:
+        assert naming.resource_id_problem(resource_id) is None, resource_id
+
+
+def test_planned_bucket_names_valid(plan):
+    for bucket in plan.find("gcp:storage/bucket:Bucket"):
+        assert naming.bucket_problem(bucket.outputs["name"]) is None, bucket.outputs["name"]
+
+
+def test_planned_secret_ids_valid(plan):
+    for secret in plan.find("gcp:secretmanager/secret:Secret"):
+        assert naming.secret_id_problem(secret.inputs["secretId"]) is None, secret.inputs["secretId"]
+
+
+def test_planned_labels_valid(plan):
+    for resource in plan.resources:
+        for key, value in (resource.inputs.get("labels") or {}).items():
+            assert naming.label_problem(key, value) is None, resource.name
+
+
+def test_long_names_still_valid():
+    result = _run(
+        destination={"name": "averylongdestinatio", "cloud": "gcp", "environment": "staging1"},
+        tenants=["tenant-with-16ch", "second-tenant-16"],
+        batch={"gcs": {"enabled": True}},
+    )
+    for account in result.find("gcp:serviceaccount/account:Account"):
+        assert naming.service_account_id_problem(account.inputs["accountId"]) is None, account.inputs[
+            "accountId"
+        ]
