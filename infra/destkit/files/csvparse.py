@@ -7,11 +7,8 @@ delimiter of one or more characters and raises on any malformed input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-
-# Marks a field that was quoted, so ``nullValue`` matching (which Spark applies to unquoted text) and
-# whitespace trimming skip it.
-_QUOTED = object()
 
 
 @dataclass(frozen=True)
@@ -62,90 +59,130 @@ def _finish_field(raw: list[str], quoted: bool, options: CsvOptions) -> str | No
     return text
 
 
+def _patterns(options: CsvOptions) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str]]:
+    """Compile the field, quoted-field and terminator patterns for ``options``.
+
+    Possessive quantifiers keep matching linear in the field length, so a hostile file cannot make
+    the regex engine backtrack.
+    """
+    sep = re.escape(options.sep)
+    line_end = re.escape(options.line_sep) if options.line_sep else r"\r\n|\n|\r"
+    terminator = re.compile(rf"{sep}|(?P<eol>{line_end})")
+    unquoted_char = rf"[^{sep}\r\n]" if len(options.sep) == 1 else rf"(?:(?!{sep})[^\r\n])"
+    if options.quote is None:
+        return re.compile(rf"(?P<u>{unquoted_char}*+)"), None, terminator
+
+    quote = re.escape(options.quote)
+    parts = [rf"[^{quote}" + (re.escape(options.escape) if options.escape else "") + "]++"]
+    if options.escape and options.escape != options.quote:
+        escape = re.escape(options.escape)
+        if options.char_to_escape_quote_escaping:
+            parts.append(re.escape(options.char_to_escape_quote_escaping) + escape)
+        parts.append(rf"{escape}.")
+        parts.append(escape)
+    parts.append(quote + quote)
+    quoted = re.compile(rf"[ \t]*+{quote}(?P<q>(?:{'|'.join(parts)})*+){quote}[ \t]*+", re.DOTALL)
+    field = re.compile(rf"(?![ \t]*+{quote})(?P<u>{unquoted_char}*+)")
+    return field, quoted, terminator
+
+
+def _unescape(body: str, options: CsvOptions) -> str:
+    """Undo escaping inside a quoted field in one left-to-right pass, so an unescaped quote is never
+    read again as half of a doubled quote."""
+    quote = options.quote or ""
+    escape = options.escape if options.escape != quote else None
+    prefix = options.char_to_escape_quote_escaping
+    alternatives = []
+    if escape and escape in body:
+        if prefix:
+            alternatives.append(re.escape(prefix + escape))
+        alternatives.append(re.escape(escape) + ".")
+    if quote and quote + quote in body:
+        alternatives.append(re.escape(quote + quote))
+    if not alternatives:
+        return body
+
+    def replace(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text == quote + quote:
+            return quote
+        if prefix and escape and text == prefix + escape:
+            return escape
+        following = text[1:]
+        # Spark drops the escape only before a quote or another escape character.
+        return following if following in (quote, escape) else text
+
+    return re.sub("|".join(alternatives), replace, body, flags=re.DOTALL)
+
+
 def parse_csv(text: str, options: CsvOptions) -> list[list[str | None]]:
     """Split ``text`` into records of fields; ``None`` is a null field. Raise CsvSyntaxError."""
     options.check()
-    sep = options.sep
-    quote = options.quote
-    escape = options.escape
-    quote_escape = options.char_to_escape_quote_escaping
-    line_seps = (options.line_sep,) if options.line_sep else ("\r\n", "\n", "\r")
-
+    field_pattern, quoted_pattern, terminator = _patterns(options)
     records: list[list[str | None]] = []
     record: list[str | None] = []
-    raw: list[str] = []
-    quoted = False
-    in_quotes = False
-    after_quote = False
-    line = 1
-    record_line = 1
-    i = 0
-    n = len(text)
+    position = 0
+    record_start = 0
+    end = len(text)
 
-    def end_record() -> None:
-        nonlocal record, record_line
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, offset) + 1
+
+    # Fast path: a line without any quote character is split with str.split. Only the default line
+    # separators qualify, because a custom one may appear inside a line.
+    fast = options.line_sep is None
+    strip_chars = (
+        " \t" if options.ignore_leading_white_space else "",
+        " \t" if options.ignore_trailing_white_space else "",
+    )
+    null_value = options.null_value
+
+    def unquoted_value(cell: str) -> str | None:
+        if strip_chars[0]:
+            cell = cell.lstrip(strip_chars[0])
+        if strip_chars[1]:
+            cell = cell.rstrip(strip_chars[1])
+        return None if cell == null_value else cell
+
+    while position < end:
+        if fast and not record:
+            newline = text.find("\n", position)
+            stop = end if newline == -1 else newline
+            line = text[position:stop]
+            if line.endswith("\r"):
+                line = line[:-1]
+            if "\r" not in line and (options.quote is None or options.quote not in line):
+                records.append([unquoted_value(cell) for cell in line.split(options.sep)])
+                position = stop + 1
+                record_start = position
+                continue
+        quoted = quoted_pattern.match(text, position) if quoted_pattern else None
+        if quoted is not None:
+            record.append(_finish_field([_unescape(quoted.group("q"), options)], True, options))
+            position = quoted.end()
+        else:
+            plain = field_pattern.match(text, position)
+            if plain is None:
+                raise CsvSyntaxError(
+                    "quoted field is not closed before the end of the file (truncated?)", line_of(record_start)
+                )
+            record.append(_finish_field([plain.group("u")], False, options))
+            position = plain.end()
+
+        if position == end:
+            break
+        after = terminator.match(text, position)
+        if after is None:
+            raise CsvSyntaxError(f"unexpected {text[position]!r} after a closing quote", line_of(position))
+        position = after.end()
+        if after.group("eol") is not None:
+            records.append(record)
+            record = []
+            record_start = position
+        elif position == end:
+            # A delimiter at the very end opens one more, empty field.
+            record.append(_finish_field([], False, options))
+
+    if record:
         records.append(record)
-        record = []
-        record_line = line
-
-    while i < n:
-        char = text[i]
-        if in_quotes:
-            if escape is not None and char == escape and escape != quote and i + 1 < n:
-                following = text[i + 1]
-                if following in (quote, escape):
-                    raw.append(following)
-                    i += 2
-                    continue
-            if quote_escape is not None and char == quote_escape and i + 2 < n and text[i + 1] == escape:
-                raw.append(escape or "")
-                i += 2
-                continue
-            if char == quote:
-                if i + 1 < n and text[i + 1] == quote:
-                    raw.append(quote)
-                    i += 2
-                    continue
-                in_quotes = False
-                after_quote = True
-                i += 1
-                continue
-            if char == "\n":
-                line += 1
-            raw.append(char)
-            i += 1
-            continue
-
-        if text.startswith(sep, i):
-            record.append(_finish_field(raw, quoted, options))
-            raw, quoted, after_quote = [], False, False
-            i += len(sep)
-            continue
-        matched_sep = next((s for s in line_seps if text.startswith(s, i)), None)
-        if matched_sep is not None:
-            record.append(_finish_field(raw, quoted, options))
-            raw, quoted, after_quote = [], False, False
-            i += len(matched_sep)
-            line += 1
-            end_record()
-            continue
-        if after_quote:
-            if char in " \t":
-                i += 1
-                continue
-            raise CsvSyntaxError(f"unexpected {char!r} after a closing quote", line)
-        if quote is not None and char == quote and not "".join(raw).strip(" \t"):
-            raw, quoted, in_quotes = [], True, True
-            i += 1
-            continue
-        raw.append(char)
-        i += 1
-
-    if in_quotes:
-        raise CsvSyntaxError(
-            "quoted field is not closed before the end of the file (truncated?)", record_line
-        )
-    if raw or quoted or record:
-        record.append(_finish_field(raw, quoted, options))
-        end_record()
     return records
