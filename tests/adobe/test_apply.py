@@ -266,3 +266,33 @@ def test_changed_fields_ignores_api_keys():
 
 def test_changed_fields_nested_paths():
     assert changed_fields({"a": {"b": 1, "c": [1]}}, {"a": {"b": 2, "c": [1, 2]}}) == ["a.b", "a.c"]
+
+
+def test_partial_failure_resumes(adobe_env, tmp_path, monkeypatch, capsys):
+    import fake_adobe
+
+    state_path = tmp_path / "state.json"
+    required = dict(fake_adobe.REQUIRED, destination=(*fake_adobe.REQUIRED["destination"], "releaseNotes"))
+    monkeypatch.setattr(fake_adobe, "REQUIRED", required)
+    assert _apply(adobe_env, state_path, "--apply") == 1
+    assert "HTTP 400: missing required field(s): releaseNotes" in capsys.readouterr().err
+    recorded = json.loads(state_path.read_text())["instances"]
+    assert "streaming-server" in recorded
+    assert "streaming-destination" not in recorded
+
+    monkeypatch.setattr(fake_adobe, "REQUIRED", dict(required, destination=required["destination"][:-1]))
+    posts_before = [call for call in adobe_env.calls if call[0] == "POST" and "/ims/" not in call[1]]
+    assert _apply(adobe_env, state_path, "--apply") == 0
+    posts_after = [call for call in adobe_env.calls if call[0] == "POST" and "/ims/" not in call[1]]
+    created_again = [call for call in posts_after[len(posts_before) :] if "destination-servers" in call[1]]
+    assert created_again == []
+    assert len(json.loads(state_path.read_text())["instances"]) == 8
+
+
+def test_token_without_access_token(adobe_env, tmp_path, monkeypatch, capsys):
+    from destkit.adobe import authoring
+    from destkit.adobe.http import Response
+
+    monkeypatch.setattr(authoring, "request_json", lambda *args, **kwargs: Response(200, {"token_type": "bearer"}))
+    assert _apply(adobe_env, tmp_path / "state.json") == 1
+    assert "no access_token" in capsys.readouterr().err
