@@ -90,8 +90,8 @@ def test_moto_stopped_503():
     assert response.body is not None and response.body["error"] == "sink_unavailable"
 
 
-def test_moto_missing_bucket_503(moto_server: MotoServer):
-    core = IntakeCore(S3Store("no-such-bucket", fast_s3(moto_server.endpoint_url)))
+def test_moto_missing_bucket_503(moto_server_module: MotoServer):
+    core = IntakeCore(S3Store("no-such-bucket", fast_s3(moto_server_module.endpoint_url)))
     assert post(core).status == 503
 
 
@@ -129,9 +129,9 @@ def run_sender(url: str, profiles: int, time_scale: float, before_first_retry: A
     return Sender(options, lambda: BEARER, sleep=sleep).run()
 
 
-def test_retries_store_each_batch_once(moto_server: MotoServer, serve_store):
+def test_retries_store_each_batch_once(moto_server_module: MotoServer, serve_store):
     bucket = f"sink-{uuid.uuid4().hex[:8]}"
-    client = fast_s3(moto_server.endpoint_url)
+    client = fast_s3(moto_server_module.endpoint_url)
     url = serve_store(S3Store(bucket, client))
 
     # S3 returns NoSuchBucket until the bucket appears, when the sender first waits to retry.
@@ -146,18 +146,18 @@ def test_retries_store_each_batch_once(moto_server: MotoServer, serve_store):
     assert len(s3_keys(client, bucket)) == 4
 
 
-def test_frozen_store_recovers_once(moto_server: MotoServer, serve_store):
+def test_frozen_store_recovers_once(moto_server_module: MotoServer, serve_store):
     bucket = f"sink-{uuid.uuid4().hex[:8]}"
-    client = fast_s3(moto_server.endpoint_url)
+    client = fast_s3(moto_server_module.endpoint_url)
     client.create_bucket(Bucket=bucket)
     url = serve_store(S3Store(bucket, client))
 
     # moto is frozen, so writes time out (503); it thaws when the sender first waits to retry.
-    moto_server.pause()
+    moto_server_module.pause()
     try:
-        summary = run_sender(url, 2 * BATCH, time_scale=0.01, before_first_retry=moto_server.resume)
+        summary = run_sender(url, 2 * BATCH, time_scale=0.01, before_first_retry=moto_server_module.resume)
     finally:
-        moto_server.resume()
+        moto_server_module.resume()
 
     assert summary.status_counts["503"] >= 1
     assert summary.accepted_profiles == 2 * BATCH

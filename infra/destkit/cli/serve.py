@@ -106,32 +106,34 @@ def run(args: argparse.Namespace) -> int:
     server.endpoint = build_endpoint(core, credentials, server.base_url, token_lifetime_seconds=args.token_lifetime)
 
     ready = json.dumps(_ready_values(args, server.base_url, data_dir, tenants, credentials))
+    # The handlers are installed before the ready line, so a signal sent right after it stops cleanly.
+    stop = _stop_on_signals()
     if args.workers == 1:
-        _serve_until_signal(server, ready)
+        _serve_until_signal(server, ready, stop)
     else:
-        _serve_in_workers(server, ready, args.workers)
+        _serve_in_workers(server, ready, args.workers, stop)
     logging.getLogger("destkit.serve").warning("stopped")
     return EXIT_OK
 
 
-def _wait_for_signal() -> None:
+def _stop_on_signals() -> threading.Event:
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda number, frame: stop.set())
-    stop.wait()
+    return stop
 
 
-def _serve_until_signal(server: LocalServer, ready: str | None) -> None:
+def _serve_until_signal(server: LocalServer, ready: str | None, stop: threading.Event) -> None:
     server.start_in_thread()
     if ready is not None:
         print(ready, flush=True)
         logging.getLogger("destkit.serve").warning("serving on %s; stop with Ctrl-C", server.base_url)
-    _wait_for_signal()
+    stop.wait()
     server.shutdown()
     server.server_close()
 
 
-def _serve_in_workers(server: LocalServer, ready: str, workers: int) -> None:
+def _serve_in_workers(server: LocalServer, ready: str, workers: int, stop: threading.Event) -> None:
     """Fork ``workers`` processes that accept on the same socket; the parent only supervises them.
 
     The fork happens after the signing key and credentials exist, so every worker issues and accepts
@@ -142,13 +144,14 @@ def _serve_in_workers(server: LocalServer, ready: str, workers: int) -> None:
         pid = os.fork()
         if pid == 0:
             try:
-                _serve_until_signal(server, None)
+                # The child has its own copy of ``stop``; the inherited handlers set that copy.
+                _serve_until_signal(server, None, stop)
             finally:
                 os._exit(0)
         children.append(pid)
     print(ready, flush=True)
     logging.getLogger("destkit.serve").warning("serving on %s with %d workers", server.base_url, workers)
-    _wait_for_signal()
+    stop.wait()
     for pid in children:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
