@@ -4,7 +4,7 @@ It enforces what the real APIs document. The IMS token endpoint takes the client
 Every authoring call needs the bearer token, ``x-api-key`` (the client id), ``x-gw-ims-org-id`` and
 ``x-sandbox-name``, and calls with a body need ``Content-Type: application/json``. Paths must be the
 documented collections, each object needs its required fields, and a destination must name existing
-server and audience template instance ids. Create answers 200 with the object and its ``instanceId``.
+server and audience template instance ids. Create returns 200 with the object and its ``instanceId``.
 """
 
 from __future__ import annotations
