@@ -403,6 +403,17 @@ def test_reserved_concurrency_configurable(tuned):
     assert function.inputs["reservedConcurrentExecutions"] == 7
 
 
+def test_authorizer_concurrency_matches_intake(tuned):
+    function = tuned.one("aws:lambda/function:Function", "acme-dev-authorizer")
+    assert function.inputs["reservedConcurrentExecutions"] == 7
+
+
+def test_authorizer_waivers(bearer):
+    recorded = {(w.control, w.resource) for w in bearer.waivers}
+    assert ("lambda-permission-scoped", "acme-dev-rest-invoke-authorizer") in recorded
+    assert ("lambda-env-no-secrets", "acme-dev-authorizer") in recorded
+
+
 def test_reserved_concurrency_off_waived(tmp_path):
     result = _plan(tmp_path, reserved=None)
     function = result.one("aws:lambda/function:Function")

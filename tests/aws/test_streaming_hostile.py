@@ -6,6 +6,8 @@ The pure helpers behind names and ARNs hold for hostile and generated input.
 from __future__ import annotations
 
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -13,10 +15,12 @@ from hypothesis import strategies as st
 
 from destkit import naming
 from destkit.aws import cognito, gateway
+from destkit.aws.packaging import build_layer_archive
 from destkit.aws.streaming import StreamingEndpoint, StreamingEndpointArgs, physical_name_problems
 from destkit.cli.main import main
 from destkit.config import AWS_MAX_BODY_BYTES, AuthMode, ConfigError, CustomDomainConfig, StreamingConfig
-from destkit.plan.engine import run_program
+from destkit.plan.engine import plan_stack, run_program
+from destkit.plan.render import mandatory_violations
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-8444-555555555555"
 
@@ -201,14 +205,45 @@ config:
 """
 
 
-def test_plan_without_layer_exits_2(tmp_path, capsys):
-    project = "name: layer-check\nruntime: python\nmain: program/\nstackConfigDir: stacks\n"
-    (tmp_path / "Pulumi.yaml").write_text(project)
-    (tmp_path / "program").mkdir()
-    (tmp_path / "program" / "__main__.py").write_text("from destkit.program import run\n\nrun()\n")
-    (tmp_path / "stacks").mkdir()
-    (tmp_path / "stacks" / "Pulumi.ext.yaml").write_text(EXTERNAL_STACK)
+def _project(root: Path, stack_file: str) -> Path:
+    """Write a one-stack Pulumi project that runs the kit's program; return its directory."""
+    project = "name: streaming-check\nruntime: python\nmain: program/\nstackConfigDir: stacks\n"
+    (root / "Pulumi.yaml").write_text(project)
+    (root / "program").mkdir()
+    (root / "program" / "__main__.py").write_text("from destkit.program import run\n\nrun()\n")
+    (root / "stacks").mkdir()
+    (root / "stacks" / "Pulumi.ext.yaml").write_text(stack_file)
+    return root
 
+
+def test_plan_without_layer_exits_2(tmp_path, capsys):
+    _project(tmp_path, EXTERNAL_STACK)
     status = main(["plan", "--stack", "ext", "--project-dir", str(tmp_path)])
     assert status == 2
     assert "destkit aws build-layer" in capsys.readouterr().err
+
+
+STREAMING_VARIANTS = {
+    "bearer-audiences": "    auth: bearer\n    audience_api: true\n",
+    "basic-http": "    auth: basic\n    api_flavor: http\n",
+    "managed-http": "    api_flavor: http\n",
+    "no-reserved-concurrency": "    auth: bearer\n    reserved_concurrency: null\n",
+}
+
+
+@pytest.mark.parametrize("variant", sorted(STREAMING_VARIANTS))
+def test_variant_no_mandatory_violation(tmp_path, variant):
+    head = EXTERNAL_STACK.split("  destkit:streaming:")[0]
+    root = _project(tmp_path, head + "  destkit:streaming:\n" + STREAMING_VARIANTS[variant])
+    result = plan_stack("ext", root)
+    assert [(v.control, v.resource) for v in mandatory_violations(result)] == []
+
+
+def test_external_no_mandatory_violation(tmp_path):
+    root = _project(tmp_path, EXTERNAL_STACK)
+    wheel = tmp_path / "fakejwt-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("fakejwt/__init__.py", "")
+    build_layer_archive([wheel], root / ".destkit" / "build")
+    result = plan_stack("ext", root)
+    assert [(v.control, v.resource) for v in mandatory_violations(result)] == []

@@ -249,12 +249,13 @@ class StreamingEndpoint(pulumi.ComponentResource):
             parent=self,
         )
         if streaming.reserved_concurrency is None:
-            waivers.record(
-                "lambda-ops-hardening",
-                f"{name}-intake",
-                "reserved concurrency is unset, so the intake shares the account's unreserved "
-                "concurrency and another function can starve it",
-            )
+            for purpose in ("intake", "authorizer"):
+                waivers.record(
+                    "lambda-ops-hardening",
+                    f"{name}-{purpose}",
+                    f"reserved concurrency is unset, so the {purpose} shares the account's unreserved "
+                    "concurrency and another function can starve it",
+                )
 
         self.authorizer_function = None
         if args.authorizer_kind == "lambda":
@@ -399,6 +400,12 @@ class StreamingEndpoint(pulumi.ComponentResource):
             assert self.credentials is not None
             secret_arns = {tenant: secret.arn for tenant, secret in self.credentials.secrets.items()}
             environment["DESTKIT_CREDENTIAL_SECRET_ARNS"] = pulumi.Output.json_dumps(secret_arns)
+            waivers.record(
+                "lambda-env-no-secrets",
+                f"{name}-authorizer",
+                "DESTKIT_CREDENTIAL_SECRET_ARNS holds a JSON map of Secrets Manager ARNs, not secret "
+                "values; the authorizer reads the secrets at run time",
+            )
 
         log_group_name = _function_log_group(args.name_prefix, "authorizer")
         log_group_arn = _log_group_arn(context, log_group_name)
@@ -435,7 +442,9 @@ class StreamingEndpoint(pulumi.ComponentResource):
             log_retention_days=args.log_retention_days,
             memory_mb=AUTHORIZER_MEMORY_MB,
             timeout_seconds=AUTHORIZER_TIMEOUT_SECONDS,
-            reserved_concurrency=None,
+            # The same cap as the intake: every request that reaches the intake passed the
+            # authorizer or its cache, so the authorizer never needs more.
+            reserved_concurrency=streaming.reserved_concurrency,
             tags=tags,
             parent=self,
             layers=layers,
