@@ -34,7 +34,7 @@ class Azurite:
         return f"http://127.0.0.1:{self.port}/{DEV_ACCOUNT}"
 
     def connection_string(self) -> str:
-        """A connection string in the form AEP holds it, pointed at the emulator's endpoint."""
+        """Return a connection string in the form AEP stores, pointed at the emulator's endpoint."""
         return (
             f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
             f"BlobEndpoint={self.blob_endpoint};"

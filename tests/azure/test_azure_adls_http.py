@@ -1,8 +1,8 @@
 """ADLS Gen2 data-plane calls at the HTTP level.
 
-Azurite answers every dfs call with 400 and no other ADLS emulator is available here, so a small
-HTTPS server on 127.0.0.1 (self-signed certificate made by the test) records and checks the requests
-that the kit's probe sends, and answers the way the dfs endpoint documents.
+Azurite returns 400 for every dfs call and no other ADLS emulator is available here. So a small
+HTTPS server on 127.0.0.1, with a self-signed certificate the test creates, records and checks the
+requests that the kit's probe sends and responds the way the dfs endpoint documents.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def test_missing_container_unavailable(azurite):
 
 
 def test_stopped_endpoint_unavailable():
-    # A port on 127.0.0.1 that nothing listens on: the store must answer StoreUnavailable, not hang.
+    # A port on 127.0.0.1 that nothing listens on: the store must raise StoreUnavailable, not hang.
     import socket
 
     with socket.socket() as probe:
@@ -112,9 +112,9 @@ def test_stopped_endpoint_unavailable():
         BlobStore(client).put_if_absent("acme/payloads/a.json", b"{}", {})
 
 
-# -- AEP's Blob destination: an account-key connection string, as AEP holds it ----------------------
-# Against the emulator the string carries BlobEndpoint (Azurite's address) in place of EndpointSuffix;
-# account name, key and protocol fields are the same ones AEP stores.
+# -- AEP's Blob destination: an account-key connection string, as AEP stores it ---------------------
+# Against the emulator the string says http and carries BlobEndpoint (Azurite's address) in place of
+# EndpointSuffix. The client reads AccountName and AccountKey from it the same way as from AEP's string.
 
 
 @pytest.fixture

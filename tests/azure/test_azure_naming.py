@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from destkit.azure import naming
 
-# The config's rules: destination names of 3 to 20 and environments of 2 to 8 characters from
-# lowercase letters, digits and single hyphens; tenant ids of 1 to 16 such characters.
+# The config's rules: destination names have 3 to 20 characters and environments 2 to 8, from
+# lowercase letters, digits and single hyphens. Tenant ids have 1 to 16 such characters.
 destination_names = st.from_regex(r"\A[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,18}[a-z0-9]\Z")
 environments = st.from_regex(r"\A[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,6}[a-z0-9]\Z")
 tenants = st.from_regex(r"\A[a-z][a-z0-9]{0,7}(?:-[a-z0-9]{1,3})?\Z").filter(lambda t: len(t) <= 16)

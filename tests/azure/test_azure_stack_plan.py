@@ -452,6 +452,14 @@ def test_bearer_named_values_key_vault_backed(bearer_plan):
         assert named.inputs["keyVault"]["secretIdentifier"].startswith("https://")
 
 
+def test_gateway_reads_only_its_secrets(bearer_plan):
+    reader = bearer_plan.one(
+        "azure-native:authorization:RoleAssignment", "acme-dev-streaming-contoso-gateway-secret-reader"
+    )
+    secret = bearer_plan.one("azure-native:keyvault:Secret", "acme-dev-streaming-contoso-bearer-secret")
+    assert reader.inputs["scope"] == secret.outputs["id"]
+
+
 def test_bearer_tokens_secret_output(bearer_plan):
     assert "tokens" in bearer_plan.secret_outputs
 

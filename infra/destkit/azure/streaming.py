@@ -465,18 +465,20 @@ class StreamingEndpoint(pulumi.ComponentResource):
                 self.usernames[tenant] = basic_username(tenant)
                 self.passwords[tenant] = value
 
-        # The gateway reads the named values from Key Vault with its managed identity.
-        gateway_roles.append(
-            assign_role(
-                f"{name}-gateway-secrets",
-                scope=args.foundation.key_vault_id,
-                principal_id=gateway_principal,
-                role_guid=defaults.ROLE_KEY_VAULT_SECRETS_USER,
-                subscription_id=args.foundation.context.subscription_id,
-                principal_type="ServicePrincipal",
-                parent=self,
+        # The gateway reads each named value from Key Vault with its managed identity, with read
+        # access to that secret only.
+        for tenant, vault_secret in zip(args.tenants, vault_secrets, strict=True):
+            gateway_roles.append(
+                assign_role(
+                    f"{name}-{tenant}-gateway-secret-reader",
+                    scope=vault_secret.id,
+                    principal_id=gateway_principal,
+                    role_guid=defaults.ROLE_KEY_VAULT_SECRETS_USER,
+                    subscription_id=args.foundation.context.subscription_id,
+                    principal_type="ServicePrincipal",
+                    parent=self,
+                )
             )
-        )
         named = gateway.build_named_values(
             f"{mode.value}",
             service=self.service,

@@ -733,6 +733,14 @@ def _azure_insights(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple
     }
 
 
+def _azure_vault_secret(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    vault = inputs.get("vaultName") or "destkit-plan-kv"
+    secret = _physical_name(name, inputs, "secretName")
+    # The properties input (with the secret value) is echoed back by the caller unchanged.
+    resource_id = _azure_id(inputs, "Microsoft.KeyVault", "vaults", f"{vault}/secrets/{secret}")
+    return resource_id, {"name": secret, "id": resource_id}
+
+
 def _azuread_application(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     object_id = _uuid(f"{name}/object")
     return f"/applications/{object_id}", {"clientId": _uuid(f"{name}/client"), "objectId": object_id}
@@ -757,6 +765,7 @@ _TYPE_OUTPUTS.update(
         "azure-native:resources:ResourceGroup": _azure_resource_group,
         "azure-native:storage:StorageAccount": _azure_storage_account,
         "azure-native:keyvault:Vault": _azure_vault,
+        "azure-native:keyvault:Secret": _azure_vault_secret,
         "azure-native:operationalinsights:Workspace": _azure_workspace,
         "azure-native:apimanagement:ApiManagementService": _azure_apim,
         "azure-native:web:WebApp": _azure_web_app,
