@@ -15,6 +15,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from destkit.runtime.aws import authorizer
 from destkit.runtime.aws.intake import handle_event
 from destkit.runtime.core import IntakeCore
 from destkit.runtime.store import DirectoryStore
@@ -219,3 +220,26 @@ def test_valid_request_is_stored(make_endpoint, store: DirectoryStore):
     response = endpoint.handle("POST", "/v1/profiles", headers, body)
     assert response.status == 201
     assert len(store.list("acme/payloads/")) == 1
+
+
+AUTH_RUNS = [
+    pytest.param(case, mode, id=f"{case_id}[{mode}]")
+    for case_id, case in CASES
+    if case.get("auth", "valid") != "valid" and case["expect"]["status"] == 401
+    for mode in case.get("modes", MODES)
+]
+
+
+@pytest.mark.parametrize(("case", "mode"), AUTH_RUNS)
+def test_corpus_lambda_authorizer(case: dict[str, Any], mode: str, make_endpoint, signer, load_event):
+    """Every credential the local endpoint rejects is also denied by the Lambda authorizer's event handling."""
+    endpoint = make_endpoint(mode)
+    header = authorization_for(case, mode, signer, lambda: pytest.fail("a rejected case needs no valid token"))
+    request_event = load_event("http_v2_request_authorizer.json", authorization=header or "")
+    if header is None:
+        del request_event["headers"]["authorization"]
+    token_event = load_event("rest_token_authorizer.json", authorization=header or "")
+
+    assert authorizer.authorize(endpoint.authenticator, request_event) == {"isAuthorized": False}
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorizer.authorize(endpoint.authenticator, token_event)

@@ -90,6 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Request-Id", request_id)
+        if self.close_connection:
+            # The unread body makes the connection unusable, so the client must not reuse it.
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
 
