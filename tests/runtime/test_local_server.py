@@ -1,4 +1,4 @@
-"""The local HTTP server's framing checks, which run before the core sees a request."""
+"""The local HTTP server's framing checks, which run before the core receives a request."""
 
 from __future__ import annotations
 
