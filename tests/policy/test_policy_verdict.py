@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.policy import aws_cases, gcp_cases
+from tests.policy import aws_cases, azure_cases, gcp_cases
 from tests.policy.builders import STACK_URN, TODAY, changed, make, results_for, stack_resource, without
 
 from destkit.policy import all_controls, controls_for, evaluate
@@ -178,23 +178,21 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=12,
 )
+BASELINE = [*aws_cases.BASE, *azure_cases.BASE, *gcp_cases.BASE]
 TYPES = sorted({t for c in all_controls() for t in c.resource_types})
+# The input names the baselines use, so that hostile values land where the checks read.
+KNOWN_KEYS = sorted({key for resource in BASELINE for key in resource.inputs})
 
 
 @settings(max_examples=150, deadline=None, database=None)
 @given(
     resource_type=st.sampled_from(TYPES),
-    inputs=st.dictionaries(
-        st.sampled_from(["policy", "rules", "bucket", "siteConfig", "inputs", "properties"])
-        | st.text(max_size=10),
-        JSON_VALUES,
-        max_size=5,
-    ),
+    inputs=st.dictionaries(st.sampled_from(KNOWN_KEYS) | st.text(max_size=10), JSON_VALUES, max_size=6),
 )
 def test_hostile_inputs_never_crash(resource_type, inputs):
     cloud = next(c.cloud for c in all_controls() if resource_type in c.resource_types)
     resource = make(resource_type, "hostile", inputs)
-    results = evaluate(cloud, [stack_resource(), resource, *aws_cases.BASE[:3]], [], TODAY)
+    results = evaluate(cloud, [stack_resource(), resource, *BASELINE], [], TODAY)
     assert {r.status for r in results} <= {"passed", "violated", "waived", "not_applicable"}
 
 
