@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -24,18 +25,9 @@ AUDIENCE_OUT = "0a1b2c3d-0000-4000-8000-000000000002"
 AUDIENCE_STILL = "0a1b2c3d-0000-4000-8000-000000000003"
 UPLOADED = "5f0c0000-0000-4000-8000-00000000000a"
 
-DOCUMENTED = {
-    "segmentMembership": {
-        "ups": {
-            AUDIENCE_IN: {"lastQualificationTime": "2025-03-02T08:15:00Z", "status": "realized"},
-            AUDIENCE_OUT: {"lastQualificationTime": "2025-03-02T08:15:00Z", "status": "exited"},
-            AUDIENCE_STILL: {"lastQualificationTime": "2025-03-01T08:15:00Z", "status": "existing"},
-        },
-        "CustomerAudienceUpload": {UPLOADED: {"lastQualificationTime": "2025-03-02T09:00:00Z", "status": "realized"}},
-    },
-    "identityMap": {"acme_uid": [{"id": "U-100234"}], "email_sha256": [{"id": "9f2ce41a"}]},
-    "attributes": {"tier": {"value": "gold"}, "postcode": {}},
-}
+# One profile in the target-schema shape of Adobe's message-format page: two audience namespaces,
+# all three statuses, two identity namespaces, a freeform attribute and a missing one.
+DOCUMENTED = json.loads((Path(__file__).resolve().parents[1] / "fixtures/adobe/profile-documented.json").read_text())
 
 
 def _render(profiles: list[dict]) -> dict:
