@@ -67,7 +67,7 @@ def main() -> int:
     config_seconds = _median_seconds(render_configuration_markdown, args.runs)
     print(f"render_configuration_markdown: {config_seconds * 1000:.2f} ms")
 
-    print("| stack | resources | plan (s) | render_mermaid (ms) | diagram share of plan |")
+    print("| stack | registrations | plan (s) | render_mermaid (ms) | diagram share of plan |")
     print("|---|---|---|---|---|")
     for stack in stacks:
         results: list[PlanResult] = []
