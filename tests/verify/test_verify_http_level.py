@@ -128,3 +128,8 @@ def test_adls_bad_url(tmp_path, capsys, adls):
 def test_adls_authority_required(tmp_path, capsys):
     assert _run(tmp_path, _adls_outputs()) == 2
     assert "--entra-authority" in capsys.readouterr().err
+
+
+def test_only_unconfigured_area(tmp_path, capsys):
+    assert _run(tmp_path, _gcs_outputs(), "--only", "sftp") == 2
+    assert "the stack has only gcs" in capsys.readouterr().err

@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     areas = configured_areas(outputs)
     if not areas:
         raise UsageError(f"{args.outputs} describes no streaming endpoint and no batch location to verify")
+    if args.only and not set(args.only) & set(areas):
+        raise UsageError(f"--only {', '.join(args.only)}: the stack has only {', '.join(areas)}")
     if "gcs" in areas and (not args.only or "gcs" in args.only) and not args.gcs_endpoint:
         raise UsageError("the stack has a GCS drop zone: pass --gcs-endpoint (docs/adobe.md names the URL)")
     if "adls" in areas and (not args.only or "adls" in args.only) and not args.entra_authority:
