@@ -213,6 +213,15 @@ def test_up_runs_policy_pack(workflow: dict[str, Any]):
     assert _pulumi_step(workflow["jobs"]["up"])["with"]["policyPacks"] == "${{ env.POLICY_PACK }}"
 
 
+@pytest.mark.parametrize("job", ["preview", "up"])
+def test_backend_checked_before_pulumi(workflow: dict[str, Any], job: str):
+    steps = workflow["jobs"][job]["steps"]
+    check = next(i for i, step in enumerate(steps) if step.get("if") == "vars.PULUMI_BACKEND_URL == ''")
+    pulumi_step = _pulumi_step(workflow["jobs"][job])
+    assert check < steps.index(pulumi_step)
+    assert "exit 1" in steps[check]["run"]
+
+
 # -- the whole template ---------------------------------------------------------------------------
 
 
