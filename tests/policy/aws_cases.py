@@ -529,6 +529,27 @@ def _policy_with(*statements: dict) -> list[PlannedResource]:
     return changed(BASE, "writer-policy", policy=doc(*statements))
 
 
+AUTHORIZER_ARN = f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:abc123/authorizers/auth1"
+SECRET_ARN_MAP = json.dumps({"retail-eu": SECRET_ARN, "retail-us": SECRET_ARN})
+
+# Passing cases beyond the baseline: shapes the kit registers that a stricter reading would flag.
+PASSING = [
+    Case(
+        "lambda-permission-scoped",
+        changed(BASE, "intake-permission", sourceArn=AUTHORIZER_ARN),
+        None,
+        "authorizer",
+    ),
+    Case(
+        "lambda-env-no-secrets",
+        changed(
+            BASE, "intake", environment={"variables": {"DESTKIT_CREDENTIAL_SECRET_ARNS": SECRET_ARN_MAP}}
+        ),
+        None,
+        "arn-map",
+    ),
+]
+
 VIOLATIONS = [
     Case(
         "s3-block-public-access", without(BASE, "landing-public-access"), "no aws:s3/bucketPublicAccessBlock"

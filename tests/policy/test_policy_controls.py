@@ -15,7 +15,7 @@ from destkit.policy import all_controls
 
 BASELINES = {"aws": aws_cases.BASE, "azure": azure_cases.BASE, "gcp": gcp_cases.BASE}
 VIOLATIONS = [*aws_cases.VIOLATIONS, *azure_cases.VIOLATIONS, *gcp_cases.VIOLATIONS]
-PASSING = [*azure_cases.PASSING, *gcp_cases.PASSING]
+PASSING = [*aws_cases.PASSING, *azure_cases.PASSING, *gcp_cases.PASSING]
 CHECKED = [c for c in all_controls() if c.check is not None and c.cloud in BASELINES]
 
 

@@ -313,7 +313,33 @@ def secret_looking(name: str, value: object) -> bool:
         return True
     if not _SECRET_NAME.search(name):
         return False
-    is_reference = value.startswith(
-        ("arn:", "projects/", "@Microsoft.KeyVault(", "https://", "/")
-    ) or name.upper().endswith(("_ARN", "_NAME", "_ID", "_URL", "_URI", "_PATH", "_PARAMETER"))
-    return not is_reference
+    if name.upper().endswith(_REFERENCE_SUFFIXES):
+        return False
+    return not all(_is_reference(item) for item in _json_scalars(value))
+
+
+_REFERENCE_SUFFIXES = (
+    "_ARN",
+    "_ARNS",
+    "_NAME",
+    "_NAMES",
+    "_ID",
+    "_IDS",
+    "_URL",
+    "_URI",
+    "_PATH",
+    "_PARAMETER",
+)
+_REFERENCE_PREFIXES = ("arn:", "projects/", "@Microsoft.KeyVault(", "https://", "/")
+
+
+def _is_reference(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_REFERENCE_PREFIXES)
+
+
+def _json_scalars(value: str) -> list[object]:
+    """Return the scalars of ``value`` when it is a JSON object or array, else ``[value]``."""
+    parsed = load_json(value) if value.lstrip().startswith(("{", "[")) else None
+    if isinstance(parsed, dict | list):
+        return [item for item in walk(parsed)] or [value]
+    return [value]

@@ -38,6 +38,20 @@ from destkit.policy.documents import statements
 # --- Lambda, logs and secrets ----------------------------------------------------------------
 
 
+def _scoped_execute_api_arn(source_arn: str) -> bool:
+    """Tell whether an execute-api ARN names a stage, method and path, or one authorizer.
+
+    API Gateway invokes a Lambda authorizer as ``<execution ARN>/authorizers/<id>``, which is the
+    narrowest ARN for that call.
+    """
+    if ":execute-api:" not in source_arn:
+        return True
+    parts = source_arn.split("/")
+    if len(parts) == 3 and parts[1] == "authorizers" and parts[2] not in ("", "*"):
+        return True
+    return len(parts) >= 4
+
+
 @control(
     "A31",
     "lambda-permission-scoped",
@@ -46,7 +60,8 @@ from destkit.policy.documents import statements
     sources="FSBP Lambda.1; CKV_AWS_301; CKV_AWS_364; PCR:aws-lambda-permission-configure-source-arn; "
     "CKV_AWS_258; cdk-nag LambdaFunctionUrlAuth",
     summary="Invoke permissions never go to '*'; API Gateway permissions name "
-    "<execution ARN>/<stage>/<METHOD>/<path> as sourceArn; other services set sourceArn or sourceAccount; "
+    "<execution ARN>/<stage>/<METHOD>/<path> (or <execution ARN>/authorizers/<id>) as sourceArn; other "
+    "services set sourceArn or sourceAccount; "
     "no function URL without auth.",
     remediation="Set source_arn to the API's execution ARN with stage, method and path, or source_account; "
     "use authorization_type 'AWS_IAM' on function URLs.",
@@ -63,8 +78,8 @@ def lambda_permission_scoped(resource: PlannedResource, stack: Stack) -> list[st
     if principal == "apigateway.amazonaws.com":
         if not source_arn:
             return ["sourceArn is not set for apigateway.amazonaws.com"]
-        if isinstance(source_arn, str) and ":execute-api:" in source_arn and len(source_arn.split("/")) < 4:
-            return [f"sourceArn {source_arn!r} does not name a stage, method and path"]
+        if isinstance(source_arn, str) and not _scoped_execute_api_arn(source_arn):
+            return [f"sourceArn {source_arn!r} does not name a stage, method and path (or an authorizer)"]
         return []
     if not source_arn and not inputs.get("sourceAccount"):
         return [f"neither sourceArn nor sourceAccount is set for {principal}"]
