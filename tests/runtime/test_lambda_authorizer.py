@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 import uuid
@@ -208,3 +209,12 @@ def test_invalid_auth_mode():
 def test_stage_wildcard_rejects(arn: str):
     with pytest.raises(ValueError, match="methodArn"):
         authorizer.stage_wildcard(arn)
+
+
+def test_decision_log_has_no_credential(bearer_authenticator, load_event, caplog):
+    with caplog.at_level(logging.INFO, logger="destkit.authorizer"):
+        authorizer.authorize(bearer_authenticator, request_event(load_event, "Bearer tok-acme-123"))
+        authorizer.authorize(bearer_authenticator, request_event(load_event, "Bearer tok-guess-999"))
+    assert "tok-acme-123" not in caplog.text
+    assert "tok-guess-999" not in caplog.text
+    assert '"request_id": "authz-1"' in caplog.text

@@ -141,13 +141,19 @@ def authorize(authenticator: Authenticator, event: dict[str, Any]) -> dict[str, 
     return _authorize_request(authenticator, event)
 
 
+def _log_decision(event: dict[str, Any], decision: str, **details: str) -> None:
+    # REST TOKEN events carry no request id; the Lambda request id is in the log stream's own record.
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    logger.info(json.dumps({"decision": decision, "request_id": request_id, **details}))
+
+
 def _authorize_token(authenticator: Authenticator, event: dict[str, Any]) -> dict[str, Any]:
     try:
         tenant = authenticator.authenticate(event.get("authorizationToken"))
     except AuthError as error:
-        logger.info(json.dumps({"decision": "deny", "reason": str(error)}))
+        _log_decision(event, "deny", reason=str(error))
         raise Exception("Unauthorized") from None
-    logger.info(json.dumps({"decision": "allow", "tenant": tenant}))
+    _log_decision(event, "allow", tenant=tenant)
     return {
         "principalId": tenant,
         "policyDocument": {
@@ -169,9 +175,9 @@ def _authorize_request(authenticator: Authenticator, event: dict[str, Any]) -> d
     try:
         tenant = authenticator.authenticate(headers.get("authorization"))
     except AuthError as error:
-        logger.info(json.dumps({"decision": "deny", "reason": str(error)}))
+        _log_decision(event, "deny", reason=str(error))
         return {"isAuthorized": False}
-    logger.info(json.dumps({"decision": "allow", "tenant": tenant}))
+    _log_decision(event, "allow", tenant=tenant)
     return {"isAuthorized": True, "context": {"tenant": tenant}}
 
 
