@@ -159,6 +159,25 @@ def test_batch_schedules_differ():
     assert s3 != sftp
 
 
+def test_batch_file_options_differ():
+    objects = _objects(render(_outputs("aws"), _settings()))
+    fields = {
+        key: {f["name"]: f for f in objects[key]["customerDataFields"]}
+        for key in ("s3-destination", "sftp-destination")
+    }
+    assert fields["s3-destination"]["compression"]["enum"] == ["none", "gzip", "bzip2", "lz4", "snappy"]
+    assert fields["sftp-destination"]["compression"]["enum"] == ["none", "gzip", "bzip2"]
+    assert fields["sftp-destination"]["fileType"]["enum"] == ["csv", "json"]
+
+
+def test_adls_defaults_to_parquet():
+    fields = {
+        f["name"]: f for f in _objects(render(_outputs("azure"), _settings()))["adls-destination"]["customerDataFields"]
+    }
+    assert fields["fileType"]["default"] == "parquet"
+    assert fields["compression"]["default"] == "snappy"
+
+
 def test_secrets_masked_by_default():
     text = json.dumps(render(_outputs("aws"), _settings()))
     for secret in ("secret-acme-0001", "acme-secret-key-example", "LS0tLS1CRUdJTi1hY21l"):

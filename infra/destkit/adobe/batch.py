@@ -22,6 +22,8 @@ from destkit.adobe.outputs import StackOutputs
 
 FILE_TYPES = ("csv", "parquet", "json")
 COMPRESSIONS = ("none", "gzip", "bzip2", "lz4", "snappy")
+# Cadences of Adobe's guardrails: one daily full export, or incremental exports every 3, 6, 8 or 12 hours.
+ALL_FREQUENCIES = ("DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS")
 
 # Pattern from Adobe's customer-data-field examples for an S3 bucket name.
 S3_BUCKET_PATTERN = (
@@ -34,7 +36,7 @@ FOLDER_PATH_PATTERN = r"^[A-Za-z0-9/!\-_.'()\"^\[\]+$%*]*$"
 
 @dataclass(frozen=True)
 class Location:
-    """One batch location: how AEP reaches it and how exports are scheduled."""
+    """One batch location: how AEP reaches it, how exports are scheduled and which files it offers."""
 
     key: str
     title: str
@@ -42,21 +44,16 @@ class Location:
     spec_name: str
     connection_type: str
     auth_types: tuple[str, ...]
-    frequencies: tuple[str, ...]
-    default_frequency: str
+    frequencies: tuple[str, ...] = ALL_FREQUENCIES
+    default_frequency: str = "DAILY"
+    file_types: tuple[str, ...] = FILE_TYPES
+    compressions: tuple[str, ...] = COMPRESSIONS
+    default_file_type: str = "csv"
+    default_compression: str = "gzip"
 
 
 LOCATIONS: dict[str, Location] = {
-    "s3": Location(
-        "s3",
-        "Amazon S3",
-        "FILE_BASED_S3",
-        "fileBasedS3Destination",
-        "S3",
-        ("S3",),
-        ("DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"),
-        "DAILY",
-    ),
+    "s3": Location("s3", "Amazon S3", "FILE_BASED_S3", "fileBasedS3Destination", "S3", ("S3",)),
     "blob": Location(
         "blob",
         "Azure Blob Storage",
@@ -64,9 +61,8 @@ LOCATIONS: dict[str, Location] = {
         "fileBasedAzureBlobDestination",
         "Azure Blob",
         ("AZURE_CONNECTION_STRING",),
-        ("DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"),
-        "DAILY",
     ),
+    # A data lake is read by query engines, which read Parquet in place, so Parquet is the default.
     "adls": Location(
         "adls",
         "Azure Data Lake Storage Gen2",
@@ -74,8 +70,8 @@ LOCATIONS: dict[str, Location] = {
         "fileBasedAdlsGen2Destination",
         "Azure Data Lake Storage",
         ("AZURE_SERVICE_PRINCIPAL",),
-        ("DAILY", "EVERY_6_HOURS", "EVERY_12_HOURS"),
-        "DAILY",
+        default_file_type="parquet",
+        default_compression="snappy",
     ),
     "gcs": Location(
         "gcs",
@@ -84,10 +80,10 @@ LOCATIONS: dict[str, Location] = {
         "fileBasedGoogleCloudStorageDestination",
         "Cloud storage",
         ("GOOGLE_CLOUD_STORAGE",),
-        ("DAILY", "EVERY_6_HOURS", "EVERY_12_HOURS"),
-        "DAILY",
     ),
-    # Adobe recommends S3 or Blob over SFTP, so SFTP offers the slower cadences only.
+    # Adobe recommends S3 or Blob over SFTP, so SFTP offers fewer, larger transfers. Files on an SFTP
+    # host are usually read with command-line tools, so the codecs are those gzip and bzip2 tools
+    # read; Spark's lz4 and snappy framing needs Spark or destkit.files.
     "sftp": Location(
         "sftp",
         "SFTP",
@@ -95,19 +91,11 @@ LOCATIONS: dict[str, Location] = {
         "fileBasedSFTPDestination",
         "SFTP",
         ("SFTP_WITH_SSH_KEY",),
-        ("DAILY", "EVERY_12_HOURS"),
-        "DAILY",
+        frequencies=("DAILY", "EVERY_12_HOURS"),
+        file_types=("csv", "json"),
+        compressions=("none", "gzip", "bzip2"),
     ),
-    "dlz": Location(
-        "dlz",
-        "Data Landing Zone",
-        "FILE_BASED_DLZ",
-        "fileBasedDlzDestination",
-        "DLZ",
-        (),
-        ("DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"),
-        "DAILY",
-    ),
+    "dlz": Location("dlz", "Data Landing Zone", "FILE_BASED_DLZ", "fileBasedDlzDestination", "DLZ", ()),
 }
 
 
@@ -146,10 +134,12 @@ def _file_configurations() -> dict[str, Any]:
     }
 
 
-def _format_fields() -> list[dict[str, Any]]:
+def _format_fields(location: Location) -> list[dict[str, Any]]:
     return [
-        customer_field("fileType", "File type", enum=list(FILE_TYPES), default="csv"),
-        customer_field("compression", "Compression", enum=list(COMPRESSIONS), default="gzip"),
+        customer_field("fileType", "File type", enum=list(location.file_types), default=location.default_file_type),
+        customer_field(
+            "compression", "Compression", enum=list(location.compressions), default=location.default_compression
+        ),
     ]
 
 
@@ -208,7 +198,7 @@ def batch_objects(location_key: str, outputs: StackOutputs, settings: RenderSett
         **common_destination_fields(settings, f"{settings.title} ({location.title})"),
         "customerAuthenticationConfigurations": [{"authType": auth} for auth in location.auth_types],
         "customerEncryptionConfigurations": [],
-        "customerDataFields": _customer_fields(location) + _format_fields(),
+        "customerDataFields": _customer_fields(location) + _format_fields(location),
         "uiAttributes": {
             "documentationLink": settings.documentation_link,
             "category": "cloudStorage",
