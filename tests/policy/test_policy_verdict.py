@@ -49,6 +49,18 @@ def test_waiver_urn_suffix_matches():
     assert "waived" in {r.status for r in results}
 
 
+def test_waiver_full_urn_matches():
+    urn = "urn:pulumi:test::aep-destination-kit::aws:s3/bucket:Bucket::landing-bucket"
+    results = results_for("s3-block-public-access", NO_BLOCK, [waiver("s3-block-public-access", urn)])
+    assert "waived" in {r.status for r in results}
+
+
+def test_waiver_name_prefix_ignored():
+    # "landing" is a prefix of the logical name "landing-bucket", not the name itself.
+    results = results_for("s3-block-public-access", NO_BLOCK, [waiver("s3-block-public-access", "landing")])
+    assert "waived" not in {r.status for r in results}
+
+
 def test_waiver_other_control_ignored():
     results = results_for("s3-block-public-access", NO_BLOCK, [waiver("s3-versioning", "landing-bucket")])
     assert "violated" in {r.status for r in results}

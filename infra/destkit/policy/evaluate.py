@@ -64,11 +64,13 @@ def _evaluate_control(
 
 
 def matching_waiver(waivers: Iterable[Waiver], control: str, resource: PlannedResource) -> Waiver | None:
-    """Return the first waiver for ``control`` that names ``resource`` (logical name, URN suffix or ``*``)."""
+    """Return the first waiver for ``control`` that names ``resource`` (logical name, URN, URN suffix or ``*``)."""
     for waiver in waivers:
         if waiver.control != control:
             continue
-        if waiver.resource in ("*", resource.name) or resource.urn.endswith("::" + waiver.resource):
+        if waiver.resource in ("*", resource.name, resource.urn) or resource.urn.endswith(
+            "::" + waiver.resource
+        ):
             return waiver
     return None
 
