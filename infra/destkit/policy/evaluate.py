@@ -64,7 +64,7 @@ def _evaluate_control(
 
 
 def matching_waiver(waivers: Iterable[Waiver], control: str, resource: PlannedResource) -> Waiver | None:
-    """Return the first waiver for ``control`` that names ``resource`` (logical name, URN, URN suffix or ``*``)."""
+    """Return the first waiver of ``control`` naming ``resource``: logical name, URN, URN suffix or ``*``."""
     for waiver in waivers:
         if waiver.control != control:
             continue
