@@ -183,6 +183,17 @@ def render_compliance_markdown() -> str:
         "",
         "Users add exceptions under `destkit:exceptions` (control, resource, reason, review_by).",
         "",
+        "## Adding or changing a control",
+        "",
+        "Each control is a function in `infra/destkit/policy/<cloud>/`, registered with the `@control` "
+        "decorator (id, name, resource types, source ids, summary, remediation). It receives one "
+        "resource and the whole stack and returns the problems it found. `crossguard.build_policies` "
+        "turns it into a pulumi_policy policy. `tests/policy/<cloud>_cases.py` holds a compliant "
+        "baseline stack and at least one violating change per control; the tests run both through "
+        "`evaluate` and through the pulumi_policy object. After a change, run "
+        "`python -m destkit.policy.docs` to rewrite this page. Components that record a new waiver "
+        "change this page too.",
+        "",
         "## Controls",
         "",
         "| Control | Cloud | Enforcement | Resource types | Source ids | Recorded exceptions |",
