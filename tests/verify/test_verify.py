@@ -57,6 +57,8 @@ def test_streaming_checks_listed(tmp_path, capsys, serve_oauth2):
         assert (tenant, "sample batch rendered from the template is accepted") in names
         assert (tenant, "audience API creates an audience") in names
         assert (tenant, "audience API deletes the audience") in names
+    assert ("tenant-1", "tenant-2's credentials cannot change tenant-1's audience") in names
+    assert ("tenant-2", "tenant-1's credentials cannot change tenant-2's audience") in names
     assert ("", "missing credentials get 401") in names
     assert ("", "wrong credentials get 401") in names
     assert ("", "tenant-1's id with tenant-2's secret is rejected") in names

@@ -1,8 +1,9 @@
 """Streaming checks: the endpoint behaves the way AEP uses it, for every tenant.
 
 For each tenant, the token endpoint issues a token (oauth2), a sample batch rendered from the message
-template is accepted, and the audience API creates and deletes an audience. Requests without
-credentials or with wrong ones must get 401, and credentials mixed from two tenants must be rejected.
+template is accepted, and the audience API creates and deletes an audience that another tenant's
+credentials cannot change. Requests without credentials or with wrong ones must get 401, and
+credentials mixed from two tenants must be rejected.
 """
 
 from __future__ import annotations
@@ -123,12 +124,14 @@ class StreamingVerifier:
         )
         self._expect_401("wrong credentials get 401", "", wrong)
 
+        authorizations: dict[str, str] = {}
         for tenant in self.tenants:
             authorization = self.authorization(tenant)
             if authorization is None:
                 if self.auth_type != "oauth2":
                     self.checklist.failed(AREA, tenant, "credentials present", f"no {self.auth_type} credentials")
                 continue
+            authorizations[tenant] = authorization
             result = self.post_batch(authorization)
             if result.status in (200, 201, 202):
                 self.checklist.passed(
@@ -138,8 +141,13 @@ class StreamingVerifier:
                 self.checklist.failed(
                     AREA, tenant, "sample batch rendered from the template is accepted", _describe(result)
                 )
-            if self.outputs.get("audience_api_url"):
-                self._audience_round_trip(tenant, authorization)
+
+        if self.outputs.get("audience_api_url"):
+            tenants = list(authorizations)
+            for index, tenant in enumerate(tenants):
+                # The next tenant (if any) tries to change this tenant's audience.
+                other = tenants[(index + 1) % len(tenants)] if len(tenants) > 1 else None
+                self._audience_round_trip(tenant, authorizations[tenant], other, authorizations.get(other or ""))
         self._mixed_credentials()
 
     def _expect_401(self, name: str, tenant: str, result: HttpResult) -> None:
@@ -166,7 +174,9 @@ class StreamingVerifier:
             password = self.outputs.tenant_map("passwords").get(second) or ""
             self._expect_401(name, "", self.post_batch(_basic(user, password)))
 
-    def _audience_round_trip(self, tenant: str, authorization: str) -> None:
+    def _audience_round_trip(
+        self, tenant: str, authorization: str, other: str | None, other_authorization: str | None
+    ) -> None:
         collection = audiences_url(str(self.outputs.get("audience_api_url")))
         headers = {"Authorization": authorization, "Content-Type": "application/json"}
         aep_id = str(uuid.uuid4())
@@ -179,6 +189,19 @@ class StreamingVerifier:
             return
         self.checklist.passed(AREA, tenant, "audience API creates an audience", f"id {audience_id}")
         item = f"{collection}/{urllib.parse.quote(audience_id, safe='')}"
+
+        if other is not None and other_authorization is not None:
+            name = f"{other}'s credentials cannot change {tenant}'s audience"
+            foreign = {"Authorization": other_authorization, "Content-Type": "application/json"}
+            renamed = http("PUT", item, foreign, json.dumps({"name": "destkit-verify-foreign"}).encode())
+            removed = http("DELETE", item, {"Authorization": other_authorization})
+            if renamed.status in (401, 403, 404) and removed.status in (401, 403, 404):
+                self.checklist.passed(AREA, tenant, name)
+            else:
+                self.checklist.failed(
+                    AREA, tenant, name, f"PUT got {_describe(renamed)}, DELETE got {_describe(removed)}"
+                )
+
         deleted = http("DELETE", item, {"Authorization": authorization})
         if deleted.status in (200, 204):
             self.checklist.passed(AREA, tenant, "audience API deletes the audience")
