@@ -208,8 +208,10 @@ class IntakeCore:
         key = audience_key(tenant, audience_id)
         if not self.store.put_if_absent(key, _dump(record), {"created-at": now}):
             existing = self.store.get(key)
-            if existing is not None:
-                return Response(200, json.loads(existing), {"Content-Type": "application/json"})
+            if existing is None:
+                # A DELETE removed the audience between the two calls; a retry creates it again.
+                raise StoreUnavailable(f"{key} was deleted while it was being created")
+            return Response(200, json.loads(existing), {"Content-Type": "application/json"})
         location = f"{routes.AUDIENCES_PATH}/{audience_id}"
         return Response(201, record, {"Content-Type": "application/json", "Location": location})
 
