@@ -315,10 +315,22 @@ def test_pgp_decrypt_then_read(pgp_pair):
     assert table.rows == ROWS
 
 
+def test_text_starting_like_packet():
+    data = "Überweisung,betrag\nja,1\n".encode()
+    assert looks_encrypted(data) is False
+    assert read_export_bytes(data, "x.csv").rows == [{"Überweisung": "ja", "betrag": "1"}]
+
+
+def test_pgp_binary_detected(pgp_pair):
+    _, encrypt = pgp_pair
+    with pytest.raises(ExportFileError, match="PGP-encrypted"):
+        read_export_bytes(encrypt(b"email\na\n"), "x.csv")
+
+
 def test_pgp_wrong_data(pgp_pair):
     private, _ = pgp_pair
     with pytest.raises(PgpError, match="decryption failed"):
-        decrypt(b"\x84\x00garbage", private)
+        decrypt(b"\x84\x0c\x03garbage-body", private)
 
 
 def test_pgp_cli_key(tmp_path, pgp_pair, capsys):

@@ -13,20 +13,49 @@ import tempfile
 from pathlib import Path
 
 ARMOR_HEADER = b"-----BEGIN PGP MESSAGE-----"
-# First byte of a public-key (tag 1) or symmetric-key (tag 3) encrypted session key packet, in the
-# old and the new OpenPGP packet formats (RFC 4880 section 4.2).
-_SESSION_KEY_TAG_BYTES = frozenset({0x84, 0x85, 0x86, 0x87, 0x8C, 0x8D, 0x8E, 0x8F, 0xC1, 0xC3})
+# Session key packets open every encrypted OpenPGP message (RFC 4880 section 5.1 and 5.3): tag 1
+# (public-key, versions 3 and 6) and tag 3 (symmetric-key, versions 4 to 6).
+_SESSION_KEY_VERSIONS = {1: (3, 6), 3: (4, 5, 6)}
 
 
 class PgpError(ValueError):
     """Decryption failed: wrong key, corrupt data or no gpg command."""
 
 
+def _packet_body_offset(data: bytes) -> tuple[int, int] | None:
+    """Return (tag, offset of the body) of the first OpenPGP packet, or None if it is not one."""
+    first = data[0]
+    if first & 0xC0 == 0xC0:  # new format: tag in the low 6 bits, then a length of 1, 2 or 5 octets
+        if len(data) < 2:
+            return None
+        length_octet = data[1]
+        if length_octet < 192:
+            return first & 0x3F, 2
+        if length_octet < 224:
+            return first & 0x3F, 3
+        return (first & 0x3F, 6) if length_octet == 255 else None
+    if first & 0x80:  # old format: tag in bits 5-2, length type in bits 1-0
+        length_bytes = {0: 1, 1: 2, 2: 4}.get(first & 0x03)
+        return None if length_bytes is None else ((first >> 2) & 0x0F, 1 + length_bytes)
+    return None
+
+
 def looks_encrypted(data: bytes) -> bool:
-    """Tell whether ``data`` starts like an OpenPGP encrypted message (ASCII-armored or binary)."""
+    """Tell whether ``data`` starts like an OpenPGP encrypted message (ASCII-armored or binary).
+
+    A binary message must open with a session key packet of a known version, so text that merely
+    starts with a byte such as 0xC3 (the first byte of "Ü" in UTF-8) is not taken for one.
+    """
     if data.lstrip()[: len(ARMOR_HEADER)] == ARMOR_HEADER:
         return True
-    return bool(data) and data[0] in _SESSION_KEY_TAG_BYTES
+    if not data:
+        return False
+    header = _packet_body_offset(data)
+    if header is None:
+        return False
+    tag, offset = header
+    versions = _SESSION_KEY_VERSIONS.get(tag)
+    return versions is not None and len(data) > offset and data[offset] in versions
 
 
 def decrypt(data: bytes, private_key: bytes, passphrase: str | None = None, gpg: str = "gpg") -> bytes:
