@@ -52,6 +52,8 @@ class SecretCache:
         self._lock = threading.Lock()
 
     def values(self) -> dict[str, str]:
+        # NOTE: a Secrets Manager failure propagates, so API Gateway returns 500 for the request. Best
+        # effort retries 500; configurable aggregation retries only statuses above 500.
         with self._lock:
             if self._fetched_at is None or self._clock() - self._fetched_at >= self.ttl_seconds:
                 self._values = {tenant: self._fetch(arn) for tenant, arn in self.arns_by_tenant.items()}
