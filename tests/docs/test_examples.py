@@ -121,8 +121,14 @@ def test_example_is_pulumi_project(example: Example):
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
 def test_example_requires_kit(example: Example):
-    requirements = (EXAMPLES / example.directory / "requirements.txt").read_text()
-    assert "aep-destination-kit" in requirements
+    import tomllib
+
+    directory = EXAMPLES / example.directory
+    lines = (directory / "requirements.txt").read_text().splitlines()
+    requirements = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert requirements == ["../.."]
+    project = tomllib.loads((directory / requirements[0] / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "aep-destination-kit"
 
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
