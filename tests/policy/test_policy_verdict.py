@@ -113,6 +113,15 @@ def test_not_applicable_names_missing_type():
     assert sftp.resource == STACK_URN
 
 
+def test_not_applicable_derives_stack_urn():
+    bucket = make("aws:s3/bucket:Bucket", "landing", {})
+    results = evaluate("aws", [bucket], [], TODAY)
+    sftp = next(r for r in results if r.control == "sftp-server-hardening")
+    assert (
+        sftp.resource == "urn:pulumi:test::aep-destination-kit::pulumi:pulumi:Stack::aep-destination-kit-test"
+    )
+
+
 def test_not_applicable_catalogue_row():
     results = evaluate("aws", [stack_resource()], [], TODAY)
     lock = next(r for r in results if r.control == "s3-object-lock")

@@ -59,3 +59,8 @@ def test_kit_waivers_name_pack_controls(stack):
     known = {control.name for control in all_controls()}
     unknown = sorted({w.control for w in planned(stack).waivers} - known)
     assert unknown == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_result_names_resource(stack):
+    assert [r.control for r in planned(stack).compliance if not r.resource.startswith("urn:pulumi:")] == []

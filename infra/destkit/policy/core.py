@@ -139,6 +139,20 @@ def _split_sources(sources: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in sources.split(";") if part.strip())
 
 
+def stack_urn(resource_urn: str) -> str:
+    """Derive the root stack's URN from any resource URN of the same stack.
+
+    Pulumi names the root resource ``urn:pulumi:<stack>::<project>::pulumi:pulumi:Stack::<project>-<stack>``.
+    Returns an empty string when ``resource_urn`` is not a Pulumi URN.
+    """
+    parts = resource_urn.split("::")
+    if len(parts) < 4 or not parts[0].startswith("urn:pulumi:"):
+        return ""
+    stack = parts[0].removeprefix("urn:pulumi:")
+    project = parts[1]
+    return f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+
+
 class Stack:
     """The resources of one stack, with the look-ups cross-resource checks need."""
 
@@ -146,6 +160,8 @@ class Stack:
         every = list(resources)
         self.resources = [resource for resource in every if resource.custom]
         self.urn = next((resource.urn for resource in every if resource.type == STACK_TYPE), "")
+        if not self.urn and every:
+            self.urn = stack_urn(every[0].urn)
 
     def of_type(self, *types: str) -> list[PlannedResource]:
         return [resource for resource in self.resources if resource.type in types]
