@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib import resources
 from typing import Any
@@ -92,6 +93,8 @@ def _connection_sheet(outputs: StackOutputs, locations: list[str], include_secre
 
 def render_objects(outputs: StackOutputs, settings: RenderSettings) -> list[AdobeObject]:
     """Render every object for the stack, servers and templates before the destinations that use them."""
+    # The template keys are filled in below; a copy keeps the caller's settings unchanged.
+    settings = dataclasses.replace(settings, audience_template_keys={})
     objects: list[AdobeObject] = []
     template = audience_template(outputs, settings)
     if template is not None:
