@@ -506,6 +506,18 @@ def test_external_issuer_policy():
     assert config.get("url") == "https://idp.example.com/oauth2/default/.well-known/openid-configuration"
 
 
+def test_external_client_id_with_quote_rejected():
+    external = {
+        "issuer_url": "https://idp.example.com",
+        "jwks_url": "https://idp.example.com/keys",
+        "token_url": "https://idp.example.com/token",
+        "audience": "aud",
+        "tenant_by_client_id": {'x"; return "fabrikam': "contoso"},
+    }
+    with pytest.raises(ValueError, match="client id"):
+        _run(streaming={"oauth2": {"issuer": "external", "external": external}})
+
+
 # -- invalid Azure options -----------------------------------------------------------------------------
 
 

@@ -59,6 +59,11 @@ def check_basic_password(tenant: str, password: str) -> None:
         )
 
 
+def check_client_id(client_id: str) -> None:
+    """Raise ValueError unless ``client_id`` can be placed in a policy expression safely."""
+    _check_identifier("client id", client_id)
+
+
 def _check_identifier(kind: str, value: str) -> str:
     if not _IDENTIFIER.match(value):
         raise ValueError(f"{kind} {value!r} is invalid; use letters, digits, '.', '_' and '-'")

@@ -84,6 +84,11 @@ class StreamingEndpointArgs:
             and oauth2.external is None
         ):
             found.append("streaming.oauth2.external is required when streaming.oauth2.issuer is external")
+        if oauth2.external is not None:
+            for client_id in oauth2.external.tenant_by_client_id:
+                found.extend(
+                    _credential_problem(lambda _tenant, value: policies.check_client_id(value), "", client_id)
+                )
 
         for field_name, supplied in (
             ("bearer_tokens", self.bearer_tokens),
