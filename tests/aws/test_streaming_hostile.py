@@ -83,6 +83,17 @@ def test_token_for_unknown_tenant():
     assert "bearer_tokens names unknown tenants ['mallory']" in problems
 
 
+@pytest.mark.parametrize("token", ["a" * 32 + " b", "a" * 32 + "!", "é" * 32, "a" * 32 + "\n"])
+def test_bearer_token_charset(token):
+    problems = _problems(streaming=StreamingConfig(auth=AuthMode.BEARER), bearer_tokens={"alpha": token})
+    assert "bearer_tokens.alpha contains characters" in problems
+    assert token not in problems
+
+
+def test_bearer_token_valid():
+    assert _problems(streaming=StreamingConfig(auth=AuthMode.BEARER), bearer_tokens={"alpha": "A9-._~+/" * 5}) == ""
+
+
 def test_domain_without_certificate_or_zone():
     problems = _problems(
         streaming=StreamingConfig(custom_domain=CustomDomainConfig(domain_name="intake.example.com"))

@@ -173,6 +173,14 @@ class StreamingEndpointArgs:
             unknown = sorted(set(supplied) - set(self.tenants))
             if unknown:
                 found.append(f"{field_name} names unknown tenants {unknown}; allowed: {sorted(self.tenants)}")
+        for tenant, token in self.bearer_tokens.items():
+            # Values given as Outputs are unknown until deployment, so only plain strings are checked.
+            if isinstance(token, str) and not re.fullmatch(gateway.BEARER_TOKEN_PATTERN, token):
+                found.append(
+                    f"bearer_tokens.{tenant} contains characters a bearer token cannot carry (the value is "
+                    "not shown); use letters, digits and -._~+/ with optional trailing '=', or leave it unset "
+                    "to generate one"
+                )
 
         if streaming.custom_domain is not None:
             try:
