@@ -492,30 +492,27 @@ def test_basic_password_with_brace_rejected():
         _run(streaming={"auth": "basic"}, secrets={"basic_passwords": {"contoso": "{{other}}" + "a" * 40}})
 
 
-def test_external_issuer_policy():
+def _external_streaming(tenant_by_client_id: dict[str, str]) -> dict[str, Any]:
     external = {
         "issuer_url": "https://idp.example.com/oauth2/default",
         "jwks_url": "https://idp.example.com/oauth2/default/v1/keys",
         "token_url": "https://idp.example.com/oauth2/default/v1/token",
         "audience": "api://aep-intake",
-        "tenant_by_client_id": {"0oa1": "contoso"},
+        "tenant_by_client_id": tenant_by_client_id,
     }
-    result = _run(streaming={"oauth2": {"issuer": "external", "external": external}})
+    return {"oauth2": {"issuer": "external", "external": external}}
+
+
+def test_external_issuer_policy():
+    result = _run(streaming=_external_streaming({"0oa1": "contoso"}))
     config = _policy(result).find("inbound/validate-jwt/openid-config")
     assert config is not None
     assert config.get("url") == "https://idp.example.com/oauth2/default/.well-known/openid-configuration"
 
 
 def test_external_client_id_with_quote_rejected():
-    external = {
-        "issuer_url": "https://idp.example.com",
-        "jwks_url": "https://idp.example.com/keys",
-        "token_url": "https://idp.example.com/token",
-        "audience": "aud",
-        "tenant_by_client_id": {'x"; return "fabrikam': "contoso"},
-    }
     with pytest.raises(ValueError, match="client id"):
-        _run(streaming={"oauth2": {"issuer": "external", "external": external}})
+        _run(streaming=_external_streaming({'x"; return "fabrikam': "contoso"}))
 
 
 # -- invalid Azure options -----------------------------------------------------------------------------
