@@ -230,36 +230,9 @@ class StreamingEndpoint(pulumi.ComponentResource):
             "ALLOW_ALL and IAM admits only the gateway's service account as invoker.",
         )
         self._grant_invoker(name, "intake", self.intake_function)
-        spec_inputs: list[pulumi.Input[str]] = [self.intake_function.url]
-        if self.token_function is not None and self.signing_account is not None:
+        if self.token_function is not None:
             self._grant_invoker(name, "token", self.token_function)
-            spec_inputs += [self.signing_account.email, self.token_function.url]
-        audience = token_audience(args.prefix)
-
-        def render(values: list[str]) -> str:
-            issuer = None
-            if args.auth_mode == "oauth2":
-                if managed:
-                    email = values[1]
-                    issuer = openapi.JwtIssuer(
-                        email, defaults.SERVICE_ACCOUNT_JWKS_URL.format(email=email), audience
-                    )
-                else:
-                    external = args.oauth2.external
-                    assert external is not None
-                    issuer = openapi.JwtIssuer(external.issuer_url, external.jwks_url, external.audience)
-            spec = openapi.OpenApiSpec(
-                title=f"{args.prefix} AEP destination",
-                intake_url=values[0],
-                auth_mode=args.auth_mode,
-                jwt=issuer,
-                token_url=values[2] if managed else None,
-                audience_api=args.audience_api,
-                deadline_seconds=float(args.timeout_seconds + 1),
-            )
-            return openapi.encode(openapi.render(spec))
-
-        document = pulumi.Output.all(*spec_inputs).apply(render)
+        document = self._document()
         self._gateway(name, document)
 
         base = self.gateway.default_hostname.apply(lambda host: f"https://{host}")
@@ -460,6 +433,37 @@ class StreamingEndpoint(pulumi.ComponentResource):
         )
 
     # -- gateway ------------------------------------------------------------------------------
+
+    def _document(self) -> pulumi.Output[str]:
+        """Render the OpenAPI document (base64 YAML) once the function URLs are known."""
+        args = self._args
+        inputs: list[pulumi.Input[str]] = [self.intake_function.url]
+        if self.token_function is not None and self.signing_account is not None:
+            inputs += [self.signing_account.email, self.token_function.url]
+        audience = token_audience(args.prefix)
+
+        def render(values: list[str]) -> str:
+            issuer = None
+            token_url = None
+            if len(values) == 3:
+                email, token_url = values[1], values[2]
+                jwks_uri = defaults.SERVICE_ACCOUNT_JWKS_URL.format(email=email)
+                issuer = openapi.JwtIssuer(email, jwks_uri, audience)
+            elif args.auth_mode == "oauth2" and args.oauth2.external is not None:
+                external = args.oauth2.external
+                issuer = openapi.JwtIssuer(external.issuer_url, external.jwks_url, external.audience)
+            spec = openapi.OpenApiSpec(
+                title=f"{args.prefix} AEP destination",
+                intake_url=values[0],
+                auth_mode=args.auth_mode,
+                jwt=issuer,
+                token_url=token_url,
+                audience_api=args.audience_api,
+                deadline_seconds=float(args.timeout_seconds + 1),
+            )
+            return openapi.encode(openapi.render(spec))
+
+        return pulumi.Output.all(*inputs).apply(render)
 
     def _gateway(self, name: str, document: pulumi.Output[str]) -> None:
         args = self._args
