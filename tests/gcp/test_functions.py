@@ -453,3 +453,20 @@ def test_signer_url_without_scheme_rejected():
 def test_function_module_loaded_from_archive(function_module, tmp_path):
     create_app(target="intake", source=function_module.source, signature_type="http")
     assert sys.modules["main"].__file__ == function_module.source
+
+
+def test_entry_point_from_environment(function_module, fake_gcs, bucket_name, monkeypatch):
+    # The deployed path: the function builds its store from the environment. STORAGE_EMULATOR_HOST
+    # makes google-cloud-storage use anonymous credentials and the fake server on 127.0.0.1.
+    for key, value in intake_environment("bearer").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DESTKIT_SINK_BUCKET", bucket_name)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", fake_gcs.endpoint)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "destkit-test")
+    app = create_app(target="intake", source=function_module.source, signature_type="http")
+    response = app.test_client().post(
+        "/v1/profiles", data=BODY, headers=forwarded("Bearer " + TOKENS["acme"])
+    )
+    stored = [blob.name for blob in fake_gcs.client().list_blobs(bucket_name)]
+    assert response.status_code == 201
+    assert stored == [f"acme/payloads/{response.get_json()['id']}.json"]
