@@ -178,3 +178,29 @@ def test_generated_credentials_are_secret(output: str):
     from destkit.outputs import BY_NAME
 
     assert BY_NAME[output].secret is True
+
+
+def _provider_settings(readme: Path) -> dict[str, list[str]]:
+    lines = readme.read_text().split("<!-- provider-settings -->\n")[1].splitlines()
+    settings: dict[str, list[str]] = {}
+    for line in lines[2:]:
+        if not line.startswith("| "):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        settings[cells[0]] = re.findall(r"`([^`]+)`", cells[1])
+    return settings
+
+
+@pytest.mark.parametrize("readme", READMES, ids=lambda path: path.name)
+def test_provider_settings_in_stacks(readme: Path):
+    settings = _provider_settings(readme)
+    assert set(settings) == {"aws", "azure", "gcp"}
+    for stack in find_project(REPO_ROOT).stacks():
+        raw = yaml.safe_load((REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+        cloud = raw["destkit:destination"]["cloud"]
+        for key in settings[cloud]:
+            namespace_key, _, path = key.partition(".")
+            value = raw.get(namespace_key)
+            if path:
+                value = (value or {}).get(path)
+            assert value, f"{stack} does not set {key}"
