@@ -552,6 +552,19 @@ PASSING = [
 
 VIOLATIONS = [
     Case(
+        "s3-block-public-access",
+        plus(
+            BASE,
+            make(
+                "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+                "account-block",
+                {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": False},
+            ),
+        ),
+        "ignorePublicAcls is not true",
+        "account",
+    ),
+    Case(
         "s3-block-public-access", without(BASE, "landing-public-access"), "no aws:s3/bucketPublicAccessBlock"
     ),
     Case(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from destkit.plan.model import PlannedResource
 from destkit.policy.aws.tokens import (
+    ACCOUNT_PUBLIC_ACCESS_BLOCK,
     BUCKET,
     BUCKET_ACL,
     BUCKET_LIFECYCLE,
@@ -46,16 +47,20 @@ def _bucket_statements(stack: Stack, bucket: PlannedResource) -> list[Statement]
     "A1",
     "s3-block-public-access",
     cloud=CLOUD,
-    types=[BUCKET],
+    types=[BUCKET, ACCOUNT_PUBLIC_ACCESS_BLOCK],
     cross_resource=True,
     sources="FSBP S3.8; FSBP S3.1; CKV_AWS_53, 54, 55, 56; CKV2_AWS_6; AwsSolutions-S2; "
     "NIST.800.53.R5-S3BucketLevelPublicAccessProhibited; CIS AWS 3.0 2.1.4",
-    summary="Every bucket has a public access block with all four flags true.",
+    summary="Every bucket has a public access block with all four flags true. An account-level block, "
+    "which the kit does not create because it is account-scoped, must set the same four flags.",
     remediation="Create an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
     "block_public_policy, ignore_public_acls and restrict_public_buckets set to True.",
 )
-def s3_block_public_access(bucket: PlannedResource, stack: Stack) -> list[str]:
-    blocks = _bucket_children(stack, bucket, PUBLIC_ACCESS_BLOCK)
+def s3_block_public_access(resource: PlannedResource, stack: Stack) -> list[str]:
+    if resource.type == ACCOUNT_PUBLIC_ACCESS_BLOCK:
+        blocks = [resource]
+    else:
+        blocks = _bucket_children(stack, resource, PUBLIC_ACCESS_BLOCK)
     if not blocks:
         return ["the bucket has no aws:s3/bucketPublicAccessBlock"]
     problems: list[str] = []

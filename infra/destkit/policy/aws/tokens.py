@@ -3,6 +3,7 @@
 CLOUD = "aws"
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
