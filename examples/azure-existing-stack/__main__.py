@@ -5,7 +5,7 @@ program reads both through a StackReference and deploys into that group with its
 provider (subscription and location of its own), sending diagnostics to the shared workspace.
 Resources are named by the team's prefix instead of the kit's ``<destination>-<environment>``.
 AEP's Blob destination writes with a connection string per tenant, and its SFTP destination with
-an RSA key per tenant; both come back as secret outputs.
+an RSA key per tenant. Both come back as secret outputs.
 """
 
 import pulumi

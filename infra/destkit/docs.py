@@ -255,8 +255,8 @@ def _cell(text: str) -> str:
 
 def _anchor(title: str) -> str:
     """Return the anchor GitHub derives from a heading made of ``title`` in backticks."""
-    kept = [char for char in title.lower() if char.isalnum() or char in "-_ "]
-    return "".join(kept).replace(" ", "-")
+    anchor_chars = [char for char in title.lower() if char.isalnum() or char in "-_ "]
+    return "".join(anchor_chars).replace(" ", "-")
 
 
 # -- pages ------------------------------------------------------------------------------------------
