@@ -497,6 +497,7 @@ _INVOKES: dict[str, Callable[[KitMocks, dict[str, Any]], dict[str, Any]]] = {
     "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _gcs_service_account,
 }
 
+
 # -- GCP shapes (destkit.gcp components) -----------------------------------------------------------
 # Each builder answers with the outputs pulumi-gcp 10 reports for the type, named and formatted as
 # GCP formats them, so wiring (service account emails, function URLs, gateway host) can be checked.
@@ -648,6 +649,8 @@ _TYPE_OUTPUTS.update(
         "tls:index/privateKey:PrivateKey": _tls_private_key,
     }
 )
+# Secret Manager reports the stored value back as secretData, which pulumi-gcp marks secret.
+PROVIDER_SECRET_FIELDS["gcp:secretmanager/secretVersion:SecretVersion"] = ("secretData",)
 
 
 # -- Azure shapes ------------------------------------------------------------------------------
