@@ -101,6 +101,63 @@ def test_select_stack_fails_before_workspace(tmp_path: Path, monkeypatch: pytest
         automation.select_stack(StackTarget("aws-dev", project_dir=tmp_path), config=parse_config(RAW))
 
 
+# -- stack selection against a recording stand-in for the CLI ------------------------------------
+
+
+FAKE_CLI = """#!/bin/sh
+printf '%s backend=%s\\n' "$*" "$PULUMI_BACKEND_URL" >> "$FAKE_PULUMI_LOG"
+if [ "$1" = version ]; then echo v3.272.0; fi
+exit 0
+"""
+
+
+@pytest.fixture
+def recorded_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A ``bin/pulumi`` that records its arguments and the backend URL it was given, one line per call."""
+    cli = _executable(tmp_path / "cli" / "bin" / "pulumi")
+    cli.write_text(FAKE_CLI)
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: sample\nruntime: python\n")
+    automation.select_stack(
+        StackTarget("dev", project_dir=project, backend_url="file:///state", cli_root=tmp_path / "cli"),
+        config=parse_config(RAW),
+        provider_config={"aws:region": "eu-west-1"},
+    )
+    return log, project
+
+
+def _calls(log: Path) -> list[str]:
+    return log.read_text().splitlines()
+
+
+def test_select_stack_selects_named_stack(recorded_cli: tuple[Path, Path]):
+    log, _ = recorded_cli
+    assert any(call.startswith("--non-interactive stack select --stack dev") for call in _calls(log))
+
+
+def test_select_stack_passes_backend(recorded_cli: tuple[Path, Path]):
+    log, _ = recorded_cli
+    assert all(call.endswith("backend=file:///state") for call in _calls(log) if "stack select" in call)
+
+
+def test_select_stack_sets_provider_key(recorded_cli: tuple[Path, Path]):
+    log, _ = recorded_cli
+    set_all = next(call for call in _calls(log) if " config set-all " in call)
+    assert "--plaintext aws:region=eu-west-1" in set_all
+
+
+def test_select_stack_sends_secrets_as_secret(recorded_cli: tuple[Path, Path]):
+    log, _ = recorded_cli
+    set_all = next(call for call in _calls(log) if " config set-all " in call)
+    secret_part = set_all.split("--secret destkit:secrets=", 1)
+    assert len(secret_part) == 2
+    assert TOKEN not in secret_part[0]
+    assert TOKEN in secret_part[1]
+
+
 # -- config from the typed models -----------------------------------------------------------------
 
 
