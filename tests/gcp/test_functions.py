@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -20,6 +21,7 @@ import pytest
 from functions_framework import create_app
 from tests.runtime.test_corpus import CASES, build_body
 
+from destkit.runtime.errors import ERRORS
 from destkit.runtime.gcp.credentials import StaticCredentials
 from destkit.runtime.gcp.gcs_store import GcsStore
 from destkit.runtime.gcp.signer import IamSignJwtSigner
@@ -470,3 +472,27 @@ def test_entry_point_from_environment(function_module, fake_gcs, bucket_name, mo
     stored = [blob.name for blob in fake_gcs.client().list_blobs(bucket_name)]
     assert response.status_code == 201
     assert stored == [f"acme/payloads/{response.get_json()['id']}.json"]
+
+
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
+
+
+@pytest.mark.parametrize("path", sorted(PAYLOADS.glob("valid_*.json")), ids=lambda p: p.stem)
+def test_valid_payload_stored(path, intake_client, tmp_path):
+    store = DirectoryStore(tmp_path / "sink")
+    response = intake_client("bearer", store).post(
+        "/v1/profiles", data=path.read_bytes(), headers=forwarded("Bearer " + TOKENS["acme"])
+    )
+    assert response.status_code == 201
+    assert len(store.list("acme/payloads/")) == 1
+
+
+@pytest.mark.parametrize("path", sorted(PAYLOADS.glob("invalid_*.json")), ids=lambda p: p.stem)
+def test_invalid_payload_rejected(path, intake_client, tmp_path):
+    store = DirectoryStore(tmp_path / "sink")
+    response = intake_client("bearer", store).post(
+        "/v1/profiles", data=path.read_bytes(), headers=forwarded("Bearer " + TOKENS["acme"])
+    )
+    assert response.status_code == ERRORS["invalid_payload"].status
+    assert response.get_json()["error"] == "invalid_payload"
+    assert store.list("") == []
