@@ -23,14 +23,20 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
+    proxy,
 )
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from destkit.plan.model import PlannedResource
 from destkit.policy.core import Control, Stack, run_check
 from destkit.policy.evaluate import matching_waiver
 from destkit.policy.pack_config import WAIVERS_PROPERTY, WAIVERS_SCHEMA, waivers_from_policy_config
 from destkit.policy.registry import all_controls
+
+# The sentinel strings pulumi_policy puts where the engine does not know a value yet.
+_UNKNOWN_SENTINELS = frozenset(
+    getattr(proxy, name) for name in dir(proxy) if name.startswith("UNKNOWN_") and name.endswith("_VALUE")
+)
 
 
 class Unknown:
@@ -46,15 +52,15 @@ UNKNOWN = Unknown()
 def plain(value: Any) -> Any:
     """Copy pulumi_policy's unknown-checking proxies into plain dicts and lists.
 
-    Unknown values become :data:`UNKNOWN`, which equals nothing, so an unknown id never matches
-    another unknown id.
+    Unknown values become :data:`UNKNOWN`. It is not a string, so :func:`destkit.policy.core.refers_to`
+    never matches one unknown id to another.
     """
     if isinstance(value, Mapping):
         target = _proxy_target(value)
         return {str(key): plain(target[key]) for key in target}
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return [plain(item) for item in _proxy_target(value)]
-    if _is_unknown(value):
+    if isinstance(value, str) and value in _UNKNOWN_SENTINELS:
         return UNKNOWN
     return value
 
