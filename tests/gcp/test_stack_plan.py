@@ -14,7 +14,7 @@ from destkit import program
 from destkit.config import ConfigError, parse_config
 from destkit.gcp import naming
 from destkit.plan.engine import PlanResult, plan_stack, run_program
-from destkit.plan.mocks import KitMocks
+from destkit.plan.mocks import GCP_PROJECT, KitMocks
 from destkit.runtime import routes
 
 BASE: dict[str, Any] = {
@@ -376,3 +376,14 @@ def test_long_names_still_valid():
         assert naming.service_account_id_problem(account.inputs["accountId"]) is None, account.inputs[
             "accountId"
         ]
+
+
+def test_existing_project_everywhere(plan):
+    projects = {r.inputs["project"] for r in plan.resources if "project" in r.inputs}
+    assert projects == {"acme-aep-dev"}
+
+
+def test_project_from_provider_when_unset():
+    result = _run(gcp={"region": "europe-west1"})
+    projects = {r.inputs["project"] for r in result.resources if "project" in r.inputs}
+    assert projects == {GCP_PROJECT}
