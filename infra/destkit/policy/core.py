@@ -306,14 +306,6 @@ def require(condition: bool, problem: str, problems: list[str]) -> None:
         problems.append(problem)
 
 
-def type_label(token: str) -> str:
-    """Shorten a type token for messages: ``aws:s3/bucket:Bucket`` becomes ``aws:s3/bucket``."""
-    parts = token.split(":")
-    if len(parts) == 3 and "/" in parts[1]:
-        return f"{parts[0]}:{parts[1]}"
-    return token
-
-
 _SECRET_NAME = re.compile(r"(secret|password|passwd|token|api_?key|private_?key|credential)", re.IGNORECASE)
 _SECRET_VALUE = re.compile(
     r"(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|AccountKey=|SharedAccessSignature="
