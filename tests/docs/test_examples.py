@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,3 +211,26 @@ def test_aws_example_reuses_log_bucket(plans: dict[str, PlanResult]):
     result = plans[AWS.directory]
     names = sorted(bucket.name for bucket in result.find("aws:s3/bucket:Bucket"))
     assert names == ["growth-aep-batch-bucket", "growth-aep-sink-bucket"]
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
+def test_readme_lists_shared_outputs(example: Example):
+    program = (EXAMPLES / example.directory / "__main__.py").read_text()
+    readme = (EXAMPLES / example.directory / "README.md").read_text()
+    used = re.findall(r'require_output\("([a-z_]+)"\)', program)
+    assert used
+    assert [name for name in used if f"| `{name}` |" not in readme] == []
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
+def test_readme_lists_config_keys(example: Example):
+    config = yaml.safe_load((EXAMPLES / example.directory / "Pulumi.dev.yaml").read_text())["config"]
+    readme = (EXAMPLES / example.directory / "README.md").read_text()
+    assert [key for key in config if f"| `{key}` |" not in readme] == []
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.directory)
+def test_readme_names_every_output(example: Example, plans: dict[str, PlanResult]):
+    readme = (EXAMPLES / example.directory / "README.md").read_text()
+    outputs = plans[example.directory].outputs
+    assert [name for name in outputs if f"`{name}`" not in readme] == []
