@@ -65,8 +65,10 @@ def test_default_permissions_read_only(workflow: dict[str, Any]):
 # -- plan job -------------------------------------------------------------------------------------
 
 
-def test_plan_runs_tests(workflow: dict[str, Any]):
-    assert "python -m pytest" in _run_text(workflow["jobs"]["plan"])
+def test_plan_runs_readme_test_command(workflow: dict[str, Any]):
+    readme = (REPO_ROOT / "README.md").read_text().splitlines()
+    test_command = readme[readme.index("<!-- test-command -->") + 2]
+    assert test_command in _run_text(workflow["jobs"]["plan"]).splitlines()
 
 
 def test_plan_runs_destkit_plan(workflow: dict[str, Any]):
