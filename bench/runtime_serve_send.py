@@ -1,7 +1,7 @@
 """``destkit serve`` with ``destkit send`` on loopback: profiles per second and p99 latency.
 
 Sends 1,000-profile batches with bearer authentication at concurrency 1, 8 and 32, each run with at
-least 20 batches and at least two per connection. The server writes every batch to a temporary
+least 40 batches and at least two per connection. The server writes every batch to a temporary
 directory. Target: p99 under 100 ms at concurrency 8.
 Run: .venv/bin/python bench/runtime_serve_send.py
 """
@@ -36,7 +36,7 @@ def main() -> None:
             assert server.stdout is not None
             ready = json.loads(server.stdout.readline())
             for seed, concurrency in enumerate(args.concurrency, start=1):
-                batches = max(20, 2 * concurrency)
+                batches = max(40, 2 * concurrency)
                 command = [
                     *DESTKIT,
                     "send",

@@ -114,12 +114,14 @@ def _check_profile(index: int, profile: dict[str, Any]) -> None:
             if field not in segments:
                 continue
             audiences = segments[field]
-            path = f"$.profiles[{index}].AdobeExperiencePlatformSegments.{field}"
             if type(audiences) is not list:
-                raise _invalid(path, "must be an array of audience ids")
+                raise _invalid(f"$.profiles[{index}].AdobeExperiencePlatformSegments.{field}", "must be an array")
             for audience in audiences:
                 if type(audience) is not str or not audience:
-                    raise _invalid(path, "must contain only non-empty strings")
+                    raise _invalid(
+                        f"$.profiles[{index}].AdobeExperiencePlatformSegments.{field}",
+                        "must contain only non-empty strings",
+                    )
 
     if "attributes" in profile and type(profile["attributes"]) is not dict:
         raise _invalid(f"$.profiles[{index}].attributes", "must be an object")
