@@ -175,12 +175,12 @@ def preview(
     """Run ``pulumi preview`` (with the given policy packs) and capture its output and change summary."""
     captured: list[str] = []
     result = stack.preview(
-        policy_packs=[str(pack) for pack in policy_packs] or None,
-        policy_pack_configs=[str(config) for config in policy_pack_configs] or None,
+        policy_packs=_paths_or_none(policy_packs),
+        policy_pack_configs=_paths_or_none(policy_pack_configs),
         diff=diff,
         on_output=_capture(captured, on_output),
     )
-    summary = {_operation_name(operation): count for operation, count in result.change_summary.items()}
+    summary = _count_by_operation(result.change_summary)
     return PreviewReport(change_summary=summary, output=captured)
 
 
@@ -195,15 +195,14 @@ def up(
     """Run ``pulumi up`` and return its result and outputs; secret outputs stay masked unless revealed."""
     captured: list[str] = []
     result = stack.up(
-        policy_packs=[str(pack) for pack in policy_packs] or None,
-        policy_pack_configs=[str(config) for config in policy_pack_configs] or None,
+        policy_packs=_paths_or_none(policy_packs),
+        policy_pack_configs=_paths_or_none(policy_pack_configs),
         on_output=_capture(captured, on_output),
         show_secrets=reveal_secrets,
     )
-    changes = {_operation_name(op): count for op, count in (result.summary.resource_changes or {}).items()}
     return UpReport(
         result=str(result.summary.result),
-        resource_changes=changes,
+        resource_changes=_count_by_operation(result.summary.resource_changes or {}),
         outputs=masked_outputs(result.outputs, reveal_secrets=reveal_secrets),
         output=captured,
     )
@@ -242,5 +241,11 @@ def _capture(lines: list[str], forward: Callable[[str], Any] | None) -> Callable
     return record
 
 
-def _operation_name(operation: Any) -> str:
-    return str(getattr(operation, "value", operation))
+def _paths_or_none(paths: Sequence[str | Path]) -> list[str] | None:
+    """Return the paths as strings, or None for none, which leaves the CLI flag out."""
+    return [str(path) for path in paths] or None
+
+
+def _count_by_operation(counts: Mapping[Any, int]) -> dict[str, int]:
+    """Key resource counts by operation name (``create``, ``same`` ...) instead of the OpType enum."""
+    return {str(getattr(operation, "value", operation)): count for operation, count in counts.items()}
