@@ -387,3 +387,34 @@ def test_project_from_provider_when_unset():
     result = _run(gcp={"region": "europe-west1"})
     projects = {r.inputs["project"] for r in result.resources if "project" in r.inputs}
     assert projects == {GCP_PROJECT}
+
+
+def _endpoint_alone() -> None:
+    from destkit.gcp.streaming import StreamingEndpoint, StreamingEndpointArgs
+
+    StreamingEndpoint(
+        "team-intake",
+        StreamingEndpointArgs(
+            tenants=["contoso"],
+            project="team-project",
+            region="europe-west1",
+            prefix="team-aep",
+            sink_bucket="existing-sink",
+            auth_mode="bearer",
+            kms_key_id="projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k",
+        ),
+    )
+
+
+def test_endpoint_alone_grants_key_first():
+    result = run_program(_endpoint_alone, config={"gcp:region": "europe-west1"})
+    grant = result.one("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+    bucket = result.one("gcp:storage/bucket:Bucket")
+    order = [r.urn for r in result.resources]
+    assert order.index(grant.urn) < order.index(bucket.urn)
+    assert bucket.inputs["encryption"]["defaultKmsKeyName"].endswith("/cryptoKeys/k")
+
+
+def test_endpoint_alone_creates_no_key():
+    result = run_program(_endpoint_alone, config={"gcp:region": "europe-west1"})
+    assert result.find("gcp:kms/cryptoKey:CryptoKey") == []

@@ -77,7 +77,9 @@ def resolve_key(
     """Return (created key, key id, storage agent grant) for a bucket component's CMEK settings.
 
     A given key is used as is; otherwise a key is created when ``cmek`` is set. The storage service
-    agent is granted on the key unless the caller passes the grant it already made.
+    agent is granted on the key unless the caller passes the grant it already made. Components that
+    share a key should share one grant: separate grants of the same role are one IAM binding, so
+    deleting any of them removes the agent's access for all.
     """
     if not cmek and kms_key_id is None:
         return None, None, None

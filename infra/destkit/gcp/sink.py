@@ -29,7 +29,9 @@ class SinkArgs:
     kms_key_id: pulumi.Input[str] | None = None
     """Existing Cloud KMS key for CMEK. A rotated key is created when unset and ``cmek`` is true."""
     key_grant: pulumi.Resource | None = None
-    """The storage service agent's grant on ``kms_key_id`` when the caller made it already."""
+    """The storage service agent's grant on ``kms_key_id`` when the caller made it already.
+
+    Pass one grant (``destkit.gcp.kms.grant_storage_agent``) to every component that shares a key."""
     cmek: bool = True
     expire_days: int | None = defaults.EXPIRE_DAYS
     protect: bool = True

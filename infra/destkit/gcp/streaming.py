@@ -26,7 +26,7 @@ from destkit import waivers
 from destkit.config import IssuerKind, OAuth2Config
 from destkit.gcp import defaults, naming, openapi
 from destkit.gcp.packaging import build_source
-from destkit.gcp.storage import BucketSettings, build_bucket
+from destkit.gcp.storage import BucketSettings, build_cmek_bucket
 from destkit.runtime import routes
 from destkit.runtime.gcp.settings import secret_env_name
 
@@ -163,7 +163,7 @@ class StreamingEndpoint(pulumi.ComponentResource):
             opts=self._options,
         )
 
-        self.source_bucket = build_bucket(
+        self.source_bucket, _ = build_cmek_bucket(
             f"{name}-source",
             BucketSettings(
                 location=args.region,
@@ -176,7 +176,8 @@ class StreamingEndpoint(pulumi.ComponentResource):
                 expire_days=defaults.SOURCE_EXPIRE_DAYS,
                 protect=False,
             ),
-            self,
+            cmek=False,
+            parent=self,
         )
         source = build_source()
         self.source_object = gcp.storage.BucketObject(
