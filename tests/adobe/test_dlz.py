@@ -178,3 +178,22 @@ def test_pull_bad_target(fake, target, message, capsys, monkeypatch):
 def test_pull_missing_directory(fake, tmp_path, capsys):
     assert _pull(fake, str(tmp_path / "absent")) == 2
     assert "is not an existing directory" in capsys.readouterr().err
+
+
+def test_pull_to_s3_target(fake, landing, moto_server, monkeypatch, capsys):
+    import boto3
+
+    container, credentials = landing
+    fake.dlz = credentials
+    container.upload_blob(EXPORT, EXPORT_DATA)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="partner-dropzone")
+    assert _pull(fake, "s3://partner-dropzone/from-dlz") == 0
+    assert s3.get_object(Bucket="partner-dropzone", Key=f"from-dlz/{EXPORT}")["Body"].read() == EXPORT_DATA
+    capsys.readouterr()
+    assert _pull(fake, "s3://partner-dropzone/from-dlz") == 0
+    assert "0 copied, 1 already present, 0 failed" in capsys.readouterr().out
