@@ -18,7 +18,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from destkit import waivers
 from destkit.aws.functions import create_log_group
 from destkit.config import AuthMode
 from destkit.runtime import routes
@@ -411,12 +410,8 @@ def _create_invoke_permissions(
         for route in route_list
     ]
     if auth.kind == "lambda":
-        waivers.record(
-            "lambda-permission-scoped",
-            f"{name}-invoke-authorizer",
-            "API Gateway invokes a Lambda authorizer with the source ARN <execution ARN>/authorizers/<id>, "
-            "which is the narrowest ARN for it; a stage, method and path ARN would make every call fail",
-        )
+        # API Gateway invokes a Lambda authorizer with the source ARN <execution ARN>/authorizers/<id>,
+        # the narrowest ARN it offers: a stage, method and path ARN would make every call fail.
         permissions.append(
             aws.lambda_.Permission(
                 f"{name}-invoke-authorizer",

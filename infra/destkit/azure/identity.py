@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
-from destkit import waivers
 from destkit.azure import defaults
 from destkit.azure.foundation import Foundation, store_secret
 
@@ -92,12 +91,8 @@ def create_client(
         tags=tags,
         parent=parent,
     )
-    waivers.record(
-        "secret-rotation",
-        f"{name}-secret",
-        "AEP keeps its own copy of this client secret; rotating only the Entra ID copy would break "
-        "delivery silently, so it is rotated by a runbook that updates AEP as well",
-    )
+    # No automatic rotation: AEP keeps its own copy of this client secret, so rotating only the
+    # Entra ID copy would break delivery silently. The runbook in docs/azure.md updates both.
     return ServiceClient(
         application=application,
         service_principal=service_principal,

@@ -457,12 +457,8 @@ class StreamingEndpoint(pulumi.ComponentResource):
                     parent=self,
                 )
             )
-            waivers.record(
-                "secret-rotation",
-                f"{name}-{tenant}-{mode.value}-secret",
-                "AEP keeps its own copy of this credential; rotating only the Key Vault copy would break "
-                "delivery silently, so it is rotated by a runbook that updates AEP as well",
-            )
+            # No automatic rotation: AEP keeps its own copy of this credential, so rotating only the
+            # Key Vault copy would break delivery silently. The runbook in docs/azure.md updates both.
             secret_uris[tenant] = key_vault_secret_uri(args.foundation.key_vault_uri, secret_name)
             if mode is AuthMode.BEARER:
                 self.tokens[tenant] = value
