@@ -106,7 +106,8 @@ def bucket_name(fake_gcs: FakeGcs, request: pytest.FixtureRequest) -> str:
 def function_module(tmp_path: Path) -> Iterator[Callable[[], ModuleType]]:
     """Write the Cloud Functions source archive to disk and return a loader of its ``main`` module.
 
-    The loader runs functions-framework's own loading; the module it returns is ``sys.modules['main']``.
+    ``load.source`` is the path to pass to ``create_app``. After ``create_app`` has loaded the source,
+    ``load()`` returns that module (``sys.modules['main']``) so a test can inject a store.
     """
     for name, data in source_entries().items():
         path = tmp_path / "source" / name

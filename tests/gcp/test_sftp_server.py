@@ -117,6 +117,7 @@ def sftp_server(tmp_path: Path) -> Iterator[SftpServer]:
     upload = tmp_path / "upload"
     upload.mkdir()
     os.chown(upload, TENANT_UID, GROUP_GID)
+
     private_key = paramiko.RSAKey.generate(3072)
     public_key = f"{private_key.get_name()} {private_key.get_base64()} aep"
     script = _namespace_script(tmp_path, config, upload, public_key, f"exec {SSHD} -D -e -f {config}")
@@ -125,6 +126,7 @@ def sftp_server(tmp_path: Path) -> Iterator[SftpServer]:
         ["unshare", "-m", "--propagation", "private", "sh", str(script)], stdout=log, stderr=log
     )
     server = SftpServer(port, upload, private_key, process)
+
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while True:
