@@ -169,6 +169,8 @@ def bearer_policy(named_values: Mapping[str, str], backend_audience: str) -> str
     """Build the policy for bearer tokens: compare the header with each tenant's named value.
 
     ``named_values`` maps tenant id to the name of its Key Vault-backed named value.
+    NOTE: the gateway compares with C# ``==``, which is not constant-time; API Management's policy
+    expressions offer no documented constant-time comparison. Use oauth2 where that matters.
     """
     whens = "".join(
         f'<when condition="@(context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;, '
