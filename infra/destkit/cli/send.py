@@ -36,7 +36,12 @@ def register(subparsers: Any) -> None:
     auth.add_argument("--username", help="HTTP Basic user name")
     auth.add_argument("--password", help="HTTP Basic password")
 
-    parser.add_argument("--profiles", type=int, required=True, help="number of profiles to send")
+    parser.add_argument(
+        "--profiles",
+        type=int,
+        required=True,
+        help="number of profiles to send; all batches are rendered first, about 0.5 KB of memory per profile",
+    )
     parser.add_argument("--batch-size", type=int, default=1000, help="profiles per request (default: 1000)")
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (default: 1)")
     parser.add_argument(
