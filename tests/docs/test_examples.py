@@ -12,7 +12,8 @@ import pulumi
 import pytest
 import yaml
 
-from destkit.plan.engine import PlanResult, plan_stack, run_program
+from destkit.cli.main import main
+from destkit.plan.engine import PlanError, PlanResult, plan_stack, run_program
 from destkit.plan.mocks import StackReferenceMocks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -188,8 +189,16 @@ def test_example_exports_https_url(example: Example, plans: dict[str, PlanResult
 def test_example_without_shared_outputs_fails(tmp_path: Path):
     project = tmp_path / AWS.directory
     shutil.copytree(EXAMPLES / AWS.directory, project)
-    with pytest.raises(Exception, match="no outputs for the stack reference 'acme/platform-shared/prod'"):
+    with pytest.raises(PlanError, match="no outputs for the stack reference 'acme/platform-shared/prod'"):
         plan_stack("dev", project, mocks=StackReferenceMocks({}), evaluate_compliance=False)
+
+
+def test_example_cli_plan_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    project = tmp_path / AWS.directory
+    shutil.copytree(EXAMPLES / AWS.directory, project)
+    status = main(["plan", "--stack", "dev", "--project-dir", str(project)])
+    assert status == 2
+    assert "cannot read other stacks" in capsys.readouterr().err
 
 
 def test_stack_reference_marks_secrets():

@@ -352,14 +352,6 @@ def _gcp_generic(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict
     }
 
 
-def _tls_private_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    # The OpenSSH public key line of a generated key; the body is a placeholder, not a real key.
-    algorithm = str(inputs.get("algorithm") or "RSA").lower()
-    key_type = {"rsa": "ssh-rsa", "ed25519": "ssh-ed25519"}.get(algorithm, "ecdsa-sha2-nistp256")
-    public = f"{key_type} AAAAB3NzaC1yc2E{_digest(name, 'public', length=40)}\n"
-    return f"{name}-{_digest(name, length=8)}", {"publicKeyOpenssh": public}
-
-
 _TYPE_OUTPUTS: dict[str, Callable[[KitMocks, str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
     "aws:s3/bucket:Bucket": _aws_bucket,
     "aws:kms/key:Key": _aws_kms_key,
@@ -393,7 +385,6 @@ _TYPE_OUTPUTS: dict[str, Callable[[KitMocks, str, dict[str, Any]], tuple[str, di
     "aws:ec2/internetGateway:InternetGateway": _aws_resource_id("igw-0"),
     "aws:ec2/routeTable:RouteTable": _aws_resource_id("rtb-0"),
     "aws:wafv2/webAcl:WebAcl": _aws_web_acl,
-    "tls:index/privateKey:PrivateKey": _tls_private_key,
     "random:index/randomString:RandomString": lambda mocks, name, inputs: _random_string(name, inputs),
     "aws:apigatewayv2/domainName:DomainName": lambda mocks, name, inputs: _aws_http_domain_name(mocks, name, inputs),
 }
@@ -622,9 +613,12 @@ def _random_id(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str,
 
 
 def _tls_private_key(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # The public halves of a generated key; the bodies are placeholders, not real keys.
+    algorithm = str(inputs.get("algorithm") or "RSA").lower()
+    key_type = {"rsa": "ssh-rsa", "ed25519": "ssh-ed25519"}.get(algorithm, "ecdsa-sha2-nistp256")
     body = "AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + _digest(name, "public", length=40)
     return _digest(name, length=40), {
-        "publicKeyOpenssh": f"ssh-rsa {body}\n",
+        "publicKeyOpenssh": f"{key_type} {body}\n",
         "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nplan-{_digest(name, length=32)}\n-----END PUBLIC KEY-----\n",
         "publicKeyFingerprintSha256": "SHA256:" + _digest(name, "fingerprint", length=43),
     }
@@ -809,8 +803,12 @@ def _stack_reference(mocks: KitMocks, name: str, inputs: dict[str, Any]) -> tupl
     stack_name = str(inputs.get("name") or name)
     known: dict[str, dict[str, Any]] = getattr(mocks, "stack_outputs", {})
     if stack_name not in known:
-        raise LookupError(
-            f"the offline plan has no outputs for the stack reference {stack_name!r}; plan with "
+        # PlanError makes destkit plan exit with status 2 (invalid input) instead of 3 (internal error).
+        from destkit.plan.engine import PlanError
+
+        raise PlanError(
+            f"the offline plan has no outputs for the stack reference {stack_name!r}: destkit plan cannot "
+            "read other stacks. Plan the program from Python with "
             f"destkit.plan.mocks.StackReferenceMocks(stack_outputs={{{stack_name!r}: {{...}}}})"
         )
     secret_names = getattr(mocks, "secret_outputs", {}).get(stack_name, ())
