@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from destkit import waivers
-from destkit.config import Cloud, KitConfig, load_raw_config, parse_config
+from destkit.config import KitConfig, load_raw_config, parse_config
 from destkit.outputs import BY_NAME
 
 
@@ -31,14 +32,9 @@ def build(config: KitConfig) -> Mapping[str, Any]:
             exception.control, exception.resource, exception.reason, exception.review_by, source="config"
         )
 
-    cloud = config.destination.cloud
-    if cloud is Cloud.AWS:
-        from destkit.aws.stack import build_stack
-    elif cloud is Cloud.AZURE:
-        from destkit.azure.stack import build_stack
-    else:
-        from destkit.gcp.stack import build_stack
-    outputs = dict(build_stack(config))
+    # Each cloud's module is imported only for its own stacks, so a plan loads one provider SDK.
+    stack_module = importlib.import_module(f"destkit.{config.destination.cloud.value}.stack")
+    outputs = dict(stack_module.build_stack(config))
 
     unknown = sorted(set(outputs) - set(BY_NAME))
     if unknown:

@@ -7,7 +7,6 @@ value inside an ``apply``.
 from __future__ import annotations
 
 import datetime
-
 import importlib
 import inspect
 import json

@@ -18,7 +18,6 @@ import pulumi_azure_native as azure_native
 import pulumi_azuread as azuread
 import pulumi_random as random
 
-from destkit import waivers
 from destkit.azure import defaults, gateway, naming, policies
 from destkit.azure.foundation import Foundation, expiry_timestamp, key_vault_secret_uri, store_secret
 from destkit.azure.functions import FunctionAppSettings, IntakeFunction, build_function_app
