@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import tempfile
-import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +116,34 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
+class _StopRequest:
+    """A flag that SIGINT and SIGTERM set, polled by the main thread.
+
+    A ``threading.Event`` cannot be set from a signal handler: the handler runs in the main thread,
+    which may hold the event's non-reentrant lock inside ``wait()``, and then deadlocks.
+    """
+
+    POLL_SECONDS = 0.1
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def set(self) -> None:
+        self.requested = True
+
+    def wait(self) -> None:
+        while not self.requested:
+            time.sleep(self.POLL_SECONDS)
+
+
+def _stop_on_signals() -> _StopRequest:
+    stop = _StopRequest()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda number, frame: stop.set())
     return stop
 
 
-def _serve_until_signal(server: LocalServer, ready: str | None, stop: threading.Event) -> None:
+def _serve_until_signal(server: LocalServer, ready: str | None, stop: _StopRequest) -> None:
     server.start_in_thread()
     if ready is not None:
         print(ready, flush=True)
@@ -133,7 +153,7 @@ def _serve_until_signal(server: LocalServer, ready: str | None, stop: threading.
     server.server_close()
 
 
-def _serve_in_workers(server: LocalServer, ready: str, workers: int, stop: threading.Event) -> None:
+def _serve_in_workers(server: LocalServer, ready: str, workers: int, stop: _StopRequest) -> None:
     """Fork ``workers`` processes that accept on the same socket; the parent only supervises them.
 
     The fork happens after the signing key and credentials exist, so every worker issues and accepts
