@@ -159,6 +159,9 @@ def _serve_in_workers(server: LocalServer, ready: str, workers: int, stop: _Stop
     The fork happens after the signing key and credentials exist, so every worker issues and accepts
     the same tokens, and the directory store's create-only writes work across processes.
     """
+    # Every worker wakes up for each new connection but only one accepts it. A blocking accept() would
+    # leave the others stuck there, unable to see a shutdown request; non-blocking, they skip it.
+    server.socket.setblocking(False)
     children = []
     for _ in range(workers):
         pid = os.fork()
