@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -26,7 +27,10 @@ DESTKIT = [sys.executable, "-m", "destkit.cli.main"]
 
 def start_serve(data_dir: Path, auth: str, *extra: str) -> subprocess.Popen[str]:
     command = [*DESTKIT, "serve", "--auth", auth, "--data-dir", str(data_dir), "--quiet", *extra]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A session of its own, so a hung serve and its forked workers can be killed together.
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
 
 
 def read_ready(process: subprocess.Popen[str]) -> dict[str, Any]:
@@ -38,9 +42,15 @@ def read_ready(process: subprocess.Popen[str]) -> dict[str, Any]:
 
 
 def stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
         process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise AssertionError("destkit serve did not stop within 10 s of SIGTERM") from None
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +66,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
     try:
         yield {auth: read_ready(process) for auth, process in processes.items()}
     finally:
+        problems = []
         for process in processes.values():
-            stop(process)
+            try:
+                stop(process)
+            except AssertionError as problem:
+                problems.append(problem)
+        if problems:
+            raise problems[0]
 
 
 @pytest.fixture
