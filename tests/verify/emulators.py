@@ -165,6 +165,11 @@ def sftp_server(root: Path) -> Iterator[SftpServer]:
             assert server.acceptor is not None
             server.acceptor.close()
             await server.acceptor.wait_closed()
+            # Sessions that clients left open still have tasks; end them before the loop closes.
+            sessions = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in sessions:
+                task.cancel()
+            await asyncio.gather(*sessions, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
