@@ -52,8 +52,9 @@ class SecretCache:
         self._lock = threading.Lock()
 
     def values(self) -> dict[str, str]:
-        # NOTE: a Secrets Manager failure propagates, so API Gateway returns 500 for the request. Best
-        # effort retries 500; configurable aggregation retries only statuses above 500.
+        # A Secrets Manager failure propagates. The REST API's AUTHORIZER_FAILURE gateway response turns
+        # it into 503 with Retry-After. NOTE: the HTTP API flavour answers 500, which configurable
+        # aggregation may not retry (it retries statuses above 500).
         with self._lock:
             if self._fetched_at is None or self._clock() - self._fetched_at >= self.ttl_seconds:
                 self._values = {tenant: self._fetch(arn) for tenant, arn in self.arns_by_tenant.items()}
