@@ -120,7 +120,8 @@ class DestinationConfig(_Model):
     name: str = Field(
         min_length=3,
         max_length=20,
-        description="Short lowercase name (letters, digits, hyphens) that prefixes every resource name.",
+        description="3 to 20 lowercase letters, digits and single hyphens, starting with a letter and ending "
+        "with a letter or digit; prefixes every resource name.",
     )
     cloud: Cloud = Field(description="Cloud that hosts the destination: aws, azure or gcp.")
     environment: str = Field(
@@ -331,8 +332,12 @@ class BatchConfig(_Model):
 
 
 class AwsVpcConfig(_Model):
-    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$")
-    subnet_ids: list[str] = Field(min_length=1, max_length=3)
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$", description="Existing VPC id (vpc-0123abcd).")
+    subnet_ids: list[str] = Field(
+        min_length=1,
+        max_length=3,
+        description="1 to 3 subnet ids of that VPC, one per availability zone, for the SFTP endpoint.",
+    )
 
     @field_validator("subnet_ids")
     @classmethod
@@ -420,8 +425,13 @@ class ExceptionConfig(_Model):
 class SecretsConfig(_Model):
     """Secret values the user supplies with ``pulumi config set --secret --path``."""
 
-    bearer_tokens: dict[str, SecretStr] = Field(default_factory=dict)
-    basic_passwords: dict[str, SecretStr] = Field(default_factory=dict)
+    bearer_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Bearer token per tenant, at least 32 characters; generated when unset."
+    )
+    basic_passwords: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Basic-auth password per tenant, at least 32 characters; generated when unset.",
+    )
 
     @field_validator("bearer_tokens", "basic_passwords")
     @classmethod
@@ -434,15 +444,31 @@ class SecretsConfig(_Model):
 
 class KitConfig(_Model):
     destination: DestinationConfig
-    tenants: list[str] = Field(default_factory=lambda: ["default"], min_length=1, max_length=50)
+    tenants: list[str] = Field(
+        default_factory=lambda: ["default"],
+        min_length=1,
+        max_length=50,
+        description="Tenant ids, one per AEP customer: 1 to 16 lowercase letters, digits and single hyphens, "
+        "starting with a letter. Each gets its own credentials and prefix.",
+    )
     streaming: StreamingConfig = Field(default_factory=StreamingConfig)
     batch: BatchConfig = Field(default_factory=BatchConfig)
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tags (labels on GCP) for every resource: lowercase keys of 1 to 63 letters, digits, _ "
+        "or -, starting with a letter; values of at most 63 such characters.",
+    )
     aws: AwsConfig = Field(default_factory=AwsConfig)
     azure: AzureConfig = Field(default_factory=AzureConfig)
     gcp: GcpConfig = Field(default_factory=GcpConfig)
-    exceptions: list[ExceptionConfig] = Field(default_factory=list)
-    secrets: SecretsConfig = Field(default_factory=SecretsConfig)
+    exceptions: list[ExceptionConfig] = Field(
+        default_factory=list,
+        description="Your own exceptions to compliance controls: control, resource, reason, review_by.",
+    )
+    secrets: SecretsConfig = Field(
+        default_factory=SecretsConfig,
+        description="Secret values you supply with pulumi config set --secret --path.",
+    )
 
     @field_validator("tenants")
     @classmethod
@@ -615,14 +641,15 @@ def parse_config(raw: dict[str, Any]) -> KitConfig:
     and what is allowed.
     """
     unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
-    if unknown:
-        raise ConfigError(
-            [f"destkit:{key}: unknown key; allowed keys: {', '.join(TOP_LEVEL_KEYS)}" for key in unknown]
-        )
+    problems = [f"destkit:{key}: unknown key; allowed keys: {', '.join(TOP_LEVEL_KEYS)}" for key in unknown]
+    known = {key: value for key, value in raw.items() if key not in unknown}
     try:
-        return KitConfig.model_validate(raw)
+        config = KitConfig.model_validate(known)
     except ValidationError as error:
-        raise ConfigError(_format_errors(error)) from None
+        problems.extend(_format_errors(error))
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def _format_errors(error: ValidationError) -> list[str]:

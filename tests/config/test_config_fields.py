@@ -149,3 +149,9 @@ def test_every_problem_reported_at_once():
     with pytest.raises(ConfigError) as caught:
         parse_config(raw)
     assert len(caught.value.problems) == 3
+
+
+def test_unknown_key_reported_with_field_errors():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"destination": {"name": "Acme", "cloud": "aws"}, "tenant": ["a"]})
+    assert len(caught.value.problems) == 2

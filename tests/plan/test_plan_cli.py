@@ -68,14 +68,17 @@ def test_unknown_stack_exits_2(capsys):
 
 
 def test_invalid_config_exits_2(tmp_path, capsys):
-    project = _project(tmp_path, "config:\n  destkit:destination:\n    name: Acme\n    cloud: aws\n")
+    stack_yaml = "config:\n  aws:region: eu-west-1\n  destkit:destination:\n    name: Acme\n    cloud: aws\n"
+    project = _project(tmp_path, stack_yaml)
     status = main(["plan", "--stack", "dev", "--project-dir", str(project)])
     assert status == 2
     assert "destkit:destination.name" in capsys.readouterr().err
 
 
 def test_invalid_config_registers_nothing(tmp_path, capsys):
-    stack_yaml = "config:\n  destkit:destination:\n    name: acme\n    cloud: aws\n  destkit:bogus: 1\n"
+    stack_yaml = (
+        "config:\n  aws:region: eu-west-1\n  destkit:destination:\n    name: acme\n    cloud: aws\n  destkit:bogus: 1\n"
+    )
     project = _project(tmp_path, stack_yaml)
     status = main(["plan", "--stack", "dev", "--project-dir", str(project), "--json"])
     assert status == 2
@@ -86,7 +89,8 @@ def test_mandatory_violation_exits_1(tmp_path, capsys):
     program = tmp_path / "program"
     program.mkdir()
     (program / "__main__.py").write_text("import pulumi_aws as aws\naws.s3.Bucket('open')\n")
-    project = _project(tmp_path, "config:\n  destkit:destination:\n    name: acme\n    cloud: aws\n", str(program))
+    stack_yaml = "config:\n  aws:region: eu-west-1\n  destkit:destination:\n    name: acme\n    cloud: aws\n"
+    project = _project(tmp_path, stack_yaml, str(program))
     status = main(["plan", "--stack", "dev", "--project-dir", str(project)])
     assert status == 1
     assert "VIOLATED" in capsys.readouterr().out
@@ -108,3 +112,47 @@ def test_missing_stack_argument_exits_2(capsys):
 
 def test_no_command_exits_2(capsys):
     assert main([]) == 2
+
+
+def test_missing_region_exits_2(tmp_path, capsys):
+    project = _project(tmp_path, "config:\n  destkit:destination:\n    name: acme\n    cloud: aws\n")
+    status = main(["plan", "--stack", "dev", "--project-dir", str(project)])
+    assert status == 2
+    assert "aws:region missing" in capsys.readouterr().err
+
+
+def test_unquoted_review_date_accepted(tmp_path, capsys):
+    stack_yaml = (
+        "config:\n  aws:region: eu-west-1\n  destkit:destination:\n    name: acme\n    cloud: aws\n"
+        "  destkit:exceptions:\n    - control: lambda-optional\n      resource: acme-dev-intake\n"
+        "      reason: no VPC for a public intake endpoint\n      review_by: 2027-01-31\n"
+    )
+    project = _project(tmp_path, stack_yaml)
+    status = main(["plan", "--stack", "dev", "--project-dir", str(project)])
+    assert status == 0
+
+
+def test_unknown_exception_control_exits_2(tmp_path, capsys):
+    stack_yaml = (
+        "config:\n  aws:region: eu-west-1\n  destkit:destination:\n    name: acme\n    cloud: aws\n"
+        "  destkit:exceptions:\n    - control: no-such-control\n      resource: x\n"
+        "      reason: a reason long enough\n      review_by: '2027-01-31'\n"
+    )
+    status = main(["plan", "--stack", "dev", "--project-dir", str(_project(tmp_path, stack_yaml))])
+    assert status == 2
+    assert "destkit:exceptions[0].control: 'no-such-control'" in capsys.readouterr().err
+
+
+def test_unknown_namespace_warns(tmp_path, caplog):
+    stack_yaml = (
+        "config:\n  aws:region: eu-west-1\n  destkt:tags:\n    team: data\n"
+        "  destkit:destination:\n    name: acme\n    cloud: aws\n"
+    )
+    main(["plan", "--stack", "dev", "--project-dir", str(_project(tmp_path, stack_yaml))])
+    assert "namespace 'destkt'" in caplog.text
+
+
+def test_project_dir_without_project_exits_2(tmp_path, capsys):
+    status = main(["plan", "--stack", "aws-dev", "--project-dir", str(tmp_path)])
+    assert status == 2
+    assert "no Pulumi.yaml found" in capsys.readouterr().err

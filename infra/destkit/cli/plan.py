@@ -59,10 +59,17 @@ def run(args: argparse.Namespace) -> int:
     if args.policy_config is not None:
         from destkit.policy import waivers_to_pack_config
 
-        args.policy_config.write_text(json.dumps(waivers_to_pack_config(result.waivers), indent=2) + "\n")
+        _write(args.policy_config, json.dumps(waivers_to_pack_config(result.waivers), indent=2) + "\n")
     if args.diagram is not None:
         from destkit.plan.diagram import render_mermaid
 
-        args.diagram.write_text(render_mermaid(result))
+        _write(args.diagram, render_mermaid(result))
 
     return EXIT_FAILED if mandatory_violations(result) else EXIT_OK
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None

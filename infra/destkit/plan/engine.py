@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import os
 import runpy
 import sys
@@ -260,12 +261,9 @@ class Project:
 
 
 def find_project(start: Path | None = None) -> Project:
-    """Locate ``Pulumi.yaml`` in ``start`` or its parents, falling back to the kit's own checkout."""
-    candidates = []
+    """Locate ``Pulumi.yaml`` in ``start`` (default: the current directory) or its parents."""
     here = (start or Path.cwd()).resolve()
-    candidates.extend([here, *here.parents])
-    candidates.append(Path(__file__).resolve().parents[3])
-    for directory in candidates:
+    for directory in [here, *here.parents]:
         project_file = directory / "Pulumi.yaml"
         if project_file.is_file():
             return _load_project(project_file)
@@ -314,6 +312,9 @@ def load_stack_config(project: Project, stack: str) -> dict[str, Any]:
 
 def _replace_secure(value: Any) -> Any:
     # The offline plan cannot decrypt `secure:` values; a placeholder keeps the shape valid.
+    if isinstance(value, dt.date):
+        # YAML reads an unquoted 2027-01-31 as a date; Pulumi passes it to the program as text.
+        return value.isoformat()
     if isinstance(value, dict):
         if set(value) == {"secure"}:
             return PLACEHOLDER_SECRET
@@ -334,6 +335,11 @@ def plan_stack(
     """Evaluate the project's program with ``stack``'s config under the mock engine."""
     project = find_project(project_dir)
     config = load_stack_config(project, stack)
+    cloud = _config_cloud(config)
+    _check_provider_settings(project, stack, config, cloud)
+    _warn_unknown_namespaces(project, stack, config)
+    if evaluate_compliance and cloud in PROVIDER_SETTINGS:
+        _check_exception_controls(project, stack, config, cloud)
     if not project.main.is_file():
         raise PlanError(f"the program {project.main} named by Pulumi.yaml 'main' does not exist")
 
@@ -356,6 +362,58 @@ def plan_stack(
     if evaluate_compliance and result.cloud:
         result.compliance = _evaluate_compliance(result, today or dt.date.today())
     return result
+
+
+# Provider settings a real deployment needs; the mocks would otherwise assume defaults silently.
+PROVIDER_SETTINGS = {
+    "aws": ("aws:region",),
+    "azure": ("azure-native:location",),
+    "gcp": ("gcp:project", "gcp:region"),
+}
+KNOWN_NAMESPACES = frozenset({"destkit", "pulumi", "aws", "azure-native", "azuread", "gcp", "random", "tls"})
+
+
+def _check_provider_settings(project: Project, stack: str, config: dict[str, Any], cloud: str | None) -> None:
+    missing = [key for key in PROVIDER_SETTINGS.get(cloud or "", ()) if not config.get(key)]
+    if missing:
+        raise PlanError(
+            f"{project.stack_file(stack)}: {', '.join(missing)} missing for a {cloud} stack; set "
+            + " and ".join(f"'pulumi config set {key} VALUE'" for key in missing)
+        )
+
+
+def _warn_unknown_namespaces(project: Project, stack: str, config: dict[str, Any]) -> None:
+    for key in sorted(config):
+        namespace = key.split(":", 1)[0]
+        if namespace not in KNOWN_NAMESPACES and namespace != project.name:
+            logging.getLogger("destkit.plan").warning(
+                "%s: config key %r has the namespace %r, which neither the kit nor its providers read; "
+                "check the spelling (the kit's keys start with destkit:)",
+                project.stack_file(stack).name,
+                key,
+                namespace,
+            )
+
+
+def _check_exception_controls(project: Project, stack: str, config: dict[str, Any], cloud: str) -> None:
+    from destkit.policy import controls_for
+
+    exceptions = config.get("destkit:exceptions")
+    if isinstance(exceptions, str):
+        try:
+            exceptions = json.loads(exceptions)
+        except json.JSONDecodeError:
+            return
+    if not isinstance(exceptions, list):
+        return
+    known = {control.name for control in controls_for(cloud)}
+    for index, exception in enumerate(exceptions):
+        name = exception.get("control") if isinstance(exception, dict) else None
+        if isinstance(name, str) and name not in known:
+            raise PlanError(
+                f"{project.stack_file(stack)}: destkit:exceptions[{index}].control: {name!r} is not a {cloud} "
+                "control; docs/compliance.md lists the control names"
+            )
 
 
 def _evaluate_compliance(result: PlanResult, today: dt.date) -> list[ComplianceResult]:
