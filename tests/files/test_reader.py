@@ -304,7 +304,9 @@ def pgp_pair(tmp_path_factory):
         recipient = ["--trust-model", "always", "--recipient", "destkit-test@example.invalid"]
         return _gpg(home, *recipient, "--encrypt", data=data)
 
-    return private, encrypt
+    yield private, encrypt
+    # gpg starts an agent for the key home; stop it so the run leaves no process behind.
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
 
 
 def test_pgp_decrypt_then_read(pgp_pair):
@@ -362,3 +364,9 @@ def test_csv_round_trip_property(rows, sep, line_sep):
     text = write_csv(records, sep=sep, line_sep=line_sep)
     table = read_export_bytes(text.encode(), "p.csv", ReadOptions(csv=CsvOptions(sep=sep)))
     assert table.rows == records
+
+
+def test_encrypted_file_named_gpg_reports_pgp(pgp_pair):
+    _, encrypt = pgp_pair
+    with pytest.raises(ExportFileError, match="PGP-encrypted"):
+        read_export_bytes(encrypt(b"id\n1\n"), "acme.csv.gpg")

@@ -64,28 +64,40 @@ def decrypt(data: bytes, private_key: bytes, passphrase: str | None = None, gpg:
     if binary is None:
         raise PgpError(f"the {gpg!r} command is not installed: install GnuPG to decrypt PGP exports")
     with tempfile.TemporaryDirectory(prefix="destkit-gpg-") as home:
-        os.chmod(home, 0o700)
-        base = [binary, "--batch", "--quiet", "--no-tty", "--homedir", home, "--pinentry-mode", "loopback"]
-        passphrase_file = Path(home) / "passphrase"
-        passphrase_file.write_text(passphrase or "")
-        passphrase_file.chmod(0o600)
-        base += ["--passphrase-file", str(passphrase_file)]
+        try:
+            return _decrypt_in_home(binary, home, data, private_key, passphrase)
+        finally:
+            # gpg starts an agent for the throwaway home; stop it before the home is deleted.
+            gpgconf = shutil.which("gpgconf")
+            if gpgconf is not None:
+                subprocess.run(  # noqa: S603 - fixed argv, no shell
+                    [gpgconf, "--homedir", home, "--kill", "gpg-agent"], capture_output=True, check=False
+                )
 
-        imported = subprocess.run([*base, "--import"], input=private_key, capture_output=True, check=False)  # noqa: S603 - fixed argv, no shell
-        if imported.returncode != 0:
-            raise PgpError(
-                f"the private key could not be imported: {imported.stderr.decode(errors='replace')}"
-            )
-        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [*base, "--decrypt"],
-            input=data,
-            capture_output=True,
-            check=False,
-            env={**os.environ, "LC_ALL": "C"},
+
+def _decrypt_in_home(binary: str, home: str, data: bytes, private_key: bytes, passphrase: str | None) -> bytes:
+    os.chmod(home, 0o700)
+    base = [binary, "--batch", "--quiet", "--no-tty", "--homedir", home, "--pinentry-mode", "loopback"]
+    passphrase_file = Path(home) / "passphrase"
+    passphrase_file.write_text(passphrase or "")
+    passphrase_file.chmod(0o600)
+    base += ["--passphrase-file", str(passphrase_file)]
+
+    imported = subprocess.run([*base, "--import"], input=private_key, capture_output=True, check=False)  # noqa: S603 - fixed argv, no shell
+    if imported.returncode != 0:
+        raise PgpError(
+            f"the private key could not be imported: {imported.stderr.decode(errors='replace')}"
         )
-        if result.returncode != 0:
-            reason = result.stderr.decode(errors="replace").strip().splitlines()
-            raise PgpError(
-                f"decryption failed: {reason[-1] if reason else 'gpg exit ' + str(result.returncode)}"
-            )
-        return result.stdout
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [*base, "--decrypt"],
+        input=data,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+    if result.returncode != 0:
+        reason = result.stderr.decode(errors="replace").strip().splitlines()
+        raise PgpError(
+            f"decryption failed: {reason[-1] if reason else 'gpg exit ' + str(result.returncode)}"
+        )
+    return result.stdout

@@ -145,21 +145,22 @@ def _read_parquet(data: bytes, source: str) -> tuple[list[str], list[dict[str, A
 def read_export_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> ExportTable:
     """Read one export held in memory; ``name`` gives the format and codec unless ``options`` set them."""
     options = options or ReadOptions()
+    # An encrypted file needs its key before anything else, whatever its name says.
+    if looks_encrypted(data):
+        raise ExportFileError(
+            f"{name}: the file is PGP-encrypted: pass the private key (--pgp-key) or run gpg --decrypt"
+        )
     parsed = parse_export_name(name)
     file_type = (options.file_type or parsed.file_type or "").lower()
     if file_type not in FORMATS:
         raise ExportFileError(
-            f"{name}: cannot tell the file type from the name; pass the type ({', '.join(FORMATS)})"
+            f"{name}: cannot tell the file type from the name; pass it with --type ({', '.join(FORMATS)})"
         )
     try:
         codec = normalise_codec(options.compression) if options.compression else parsed.compression
     except ValueError as error:
         raise ExportFileError(f"{name}: {error}") from error
 
-    if looks_encrypted(data):
-        raise ExportFileError(
-            f"{name}: the file is PGP-encrypted: pass the private key (--pgp-key) or run gpg --decrypt"
-        )
     if file_type == "parquet" and codec != "none" and data.startswith(PARQUET_MAGIC):
         # Parquet compresses inside the file; a Parquet codec in the options is not an outer layer.
         codec = "none"
