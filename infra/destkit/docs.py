@@ -36,6 +36,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REGENERATE_COMMAND = "python -m destkit.docs"
 ARCHITECTURE_COMMAND = "python -m destkit.docs --architecture"
 
+# The stacks this repository ships under stacks/. The kit's own pages and tests cover exactly
+# these, so a stack file a user adds to a clone changes neither.
+SHIPPED_STACKS = ("aws-dev", "aws-prod", "azure-dev", "gcp-dev")
+
 
 # -- configuration reference ----------------------------------------------------------------------
 
@@ -302,11 +306,16 @@ def reference_pages() -> list[GeneratedPage]:
     return pages
 
 
-def architecture_page(project_dir: Path = REPO_ROOT) -> GeneratedPage:
+def architecture_page(project_dir: Path = REPO_ROOT, stacks: Sequence[str] | None = None) -> GeneratedPage:
+    """Return the architecture page of ``stacks`` (default: the kit's shipped stacks in its own repository)."""
     from destkit.plan.diagram import render_architecture_markdown
 
+    if stacks is None and project_dir == REPO_ROOT:
+        stacks = SHIPPED_STACKS
     return GeneratedPage(
-        "docs/architecture.md", lambda: render_architecture_markdown(project_dir), ARCHITECTURE_COMMAND
+        "docs/architecture.md",
+        lambda: render_architecture_markdown(project_dir, stacks),
+        ARCHITECTURE_COMMAND,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -327,8 +327,8 @@ def _escape(text: str) -> str:
 # -- docs/architecture.md -------------------------------------------------------------------------
 
 
-def render_architecture_markdown(project_dir: Path | None = None) -> str:
-    """Plan every stack of the project offline and render ``docs/architecture.md``."""
+def render_architecture_markdown(project_dir: Path | None = None, stacks: Sequence[str] | None = None) -> str:
+    """Plan ``stacks`` (default: every stack of the project) offline and render ``docs/architecture.md``."""
     from destkit.plan.engine import find_project, plan_stack
 
     project = find_project(project_dir)
@@ -344,7 +344,7 @@ def render_architecture_markdown(project_dir: Path | None = None) -> str:
         "functions into the sink, AEP's batch files into the drop zones, and object-created events from",
         "the stores to your ingestion.",
     ]
-    stacks = project.stacks()
+    stacks = list(stacks) if stacks is not None else project.stacks()
     if not stacks:
         lines.extend(["", "The project has no stack files under `stacks/` yet."])
     for stack in stacks:
