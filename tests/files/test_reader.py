@@ -3,6 +3,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -287,6 +288,8 @@ def _gpg(home: Path, *args: str, data: bytes | None = None) -> bytes:
 @pytest.fixture(scope="module")
 def pgp_pair(tmp_path_factory):
     """A throwaway Curve25519 key pair: (private key, encrypt function)."""
+    if shutil.which("gpg") is None or shutil.which("gpgconf") is None:
+        pytest.skip("GnuPG (gpg, gpgconf) is not installed; .ci/run installs it for these PGP tests")
     home = tmp_path_factory.mktemp("gnupg")
     home.chmod(0o700)
     _gpg(
