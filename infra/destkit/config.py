@@ -207,10 +207,8 @@ class CustomDomainConfig(_Model):
 
 class StreamingConfig(_Model):
     enabled: bool = Field(default=True, description="Deploy the streaming (real-time) endpoint.")
-    auth: AuthMode = Field(
-        default=AuthMode.OAUTH2, description="How AEP authenticates: oauth2, bearer or basic."
-    )
-    oauth2: OAuth2Config = Field(default_factory=OAuth2Config)
+    auth: AuthMode = Field(default=AuthMode.OAUTH2, description="How AEP authenticates: oauth2, bearer or basic.")
+    oauth2: OAuth2Config = Field(default_factory=OAuth2Config, description="OAuth 2.0 settings (auth oauth2).")
     audience_api: bool = Field(
         default=False, description="Deploy the audience metadata API (POST/PUT/DELETE /audiences)."
     )
@@ -229,9 +227,7 @@ class StreamingConfig(_Model):
         le=512 * 1024 * 1024,
         description="Largest body after gzip decompression, in bytes; larger bodies get 413.",
     )
-    throttle_rate: int = Field(
-        default=500, ge=1, le=10000, description="Steady request rate limit, per second."
-    )
+    throttle_rate: int = Field(default=500, ge=1, le=10000, description="Steady request rate limit, per second.")
     throttle_burst: int = Field(default=1000, ge=1, le=5000, description="Request burst limit.")
     reserved_concurrency: int | None = Field(
         default=100, ge=1, le=1000, description="AWS only: reserved concurrency of the intake function."
@@ -250,11 +246,15 @@ class StreamingConfig(_Model):
         le=2_000_000_000,
         description="AWS only: WAF rate-based rule, requests per 5 minutes per source address.",
     )
-    custom_domain: CustomDomainConfig | None = None
+    custom_domain: CustomDomainConfig | None = Field(
+        default=None, description="Custom domain of the intake. Unset: the gateway's own URL."
+    )
 
 
 class S3Config(_Model):
-    enabled: bool = False
+    enabled: bool = Field(
+        default=False, description="Deploy the S3 drop zone for AEP's Amazon S3 destination (AWS only)."
+    )
     writer: Literal["access_key", "assume_role"] = Field(
         default="access_key",
         description="access_key: IAM user per tenant (documented for Destination SDK); "
@@ -279,7 +279,10 @@ class S3Config(_Model):
 
 
 class SftpConfig(_Model):
-    enabled: bool = False
+    enabled: bool = Field(
+        default=False,
+        description="Deploy the SFTP drop zone (Transfer Family, Blob SFTP, or a Compute Engine server on GCP).",
+    )
     allowed_cidrs: list[str] = Field(
         default_factory=lambda: list(AEP_STORAGE_EGRESS_CIDRS),
         min_length=1,
@@ -296,7 +299,9 @@ class SftpConfig(_Model):
 
 
 class BlobConfig(_Model):
-    enabled: bool = False
+    enabled: bool = Field(
+        default=False, description="Deploy the Blob landing account for AEP's Azure Blob destination (Azure only)."
+    )
     isolation: Literal["account_per_tenant", "container_per_tenant"] = Field(
         default="account_per_tenant",
         description="account_per_tenant: one landing account each; container_per_tenant: one shared account.",
@@ -304,31 +309,30 @@ class BlobConfig(_Model):
 
 
 class AdlsConfig(_Model):
-    enabled: bool = False
-    secret_validity_days: int = Field(
-        default=365, ge=1, le=730, description="Service principal secret lifetime."
+    enabled: bool = Field(
+        default=False,
+        description="Deploy the ADLS Gen2 drop zone for AEP's Azure Data Lake Storage destination (Azure only).",
     )
+    secret_validity_days: int = Field(default=365, ge=1, le=730, description="Service principal secret lifetime.")
 
 
 class GcsConfig(_Model):
-    enabled: bool = False
+    enabled: bool = Field(
+        default=False, description="Deploy the GCS drop zone for AEP's Google Cloud Storage destination (GCP only)."
+    )
 
 
 class BatchConfig(_Model):
-    s3: S3Config = Field(default_factory=S3Config)
-    sftp: SftpConfig = Field(default_factory=SftpConfig)
-    blob: BlobConfig = Field(default_factory=BlobConfig)
-    adls: AdlsConfig = Field(default_factory=AdlsConfig)
-    gcs: GcsConfig = Field(default_factory=GcsConfig)
-    expire_days: int = Field(
-        default=30, ge=1, le=3650, description="Delete landed files after this many days."
-    )
+    s3: S3Config = Field(default_factory=S3Config, description="Amazon S3 drop zone (AWS).")
+    sftp: SftpConfig = Field(default_factory=SftpConfig, description="SFTP drop zone (every cloud).")
+    blob: BlobConfig = Field(default_factory=BlobConfig, description="Azure Blob landing account (Azure).")
+    adls: AdlsConfig = Field(default_factory=AdlsConfig, description="ADLS Gen2 drop zone (Azure).")
+    gcs: GcsConfig = Field(default_factory=GcsConfig, description="Google Cloud Storage drop zone (GCP).")
+    expire_days: int = Field(default=30, ge=1, le=3650, description="Delete landed files after this many days.")
     noncurrent_version_days: int = Field(
         default=7, ge=1, le=365, description="Delete overwritten or deleted versions after this many days."
     )
-    abort_multipart_days: int = Field(
-        default=1, ge=1, le=7, description="Abort incomplete uploads after days."
-    )
+    abort_multipart_days: int = Field(default=1, ge=1, le=7, description="Abort incomplete uploads after days.")
 
 
 class AwsVpcConfig(_Model):
@@ -370,22 +374,29 @@ class AwsConfig(_Model):
 
 
 class AzureConfig(_Model):
-    location: str = Field(default="westeurope", pattern=r"^[a-z0-9]+$")
-    resource_group_name: str | None = Field(
-        default=None, description="Existing resource group. Created when unset."
+    location: str = Field(
+        default="westeurope",
+        pattern=r"^[a-z0-9]+$",
+        description="Azure region of every resource, for example westeurope.",
     )
+    resource_group_name: str | None = Field(default=None, description="Existing resource group. Created when unset.")
     key_vault_id: str | None = Field(default=None, description="Existing Key Vault resource id.")
-    log_analytics_workspace_id: str | None = Field(
-        default=None, description="Existing workspace resource id."
-    )
+    log_analytics_workspace_id: str | None = Field(default=None, description="Existing workspace resource id.")
     apim_profile: Literal["consumption", "isolated"] = Field(
         default="consumption",
         description="consumption (fast, public) or isolated (Premium v2 tier in a VNet).",
     )
     apim_publisher_email: str = Field(
-        default="platform-team@example.com", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        default="platform-team@example.com",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Publisher e-mail that API Management requires; it receives service notifications.",
     )
-    apim_publisher_name: str = Field(default="Platform team", min_length=1, max_length=100)
+    apim_publisher_name: str = Field(
+        default="Platform team",
+        min_length=1,
+        max_length=100,
+        description="Publisher name that API Management requires.",
+    )
     apim_subnet_id: str | None = Field(
         default=None,
         pattern=_AZURE_SUBNET_ID,
@@ -408,7 +419,9 @@ class GcpConfig(_Model):
     project: str | None = Field(
         default=None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", description="Existing project id."
     )
-    region: str = Field(default="europe-west1", pattern=r"^[a-z]+-[a-z]+[0-9]$")
+    region: str = Field(
+        default="europe-west1", pattern=r"^[a-z]+-[a-z]+[0-9]$", description="GCP region of every resource."
+    )
     kms_key_id: str | None = Field(default=None, description="Existing Cloud KMS key id for CMEK.")
     service_account_email: str | None = Field(default=None, description="Existing runtime service account.")
 
@@ -416,10 +429,12 @@ class GcpConfig(_Model):
 class ExceptionConfig(_Model):
     """A user-recorded exception to one compliance control for one resource."""
 
-    control: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9-]+$")
+    control: str = Field(
+        min_length=2, max_length=64, pattern=r"^[a-z0-9-]+$", description="Control name from docs/compliance.md."
+    )
     resource: str = Field(min_length=1, description="Resource name or URN suffix the exception applies to.")
-    reason: str = Field(min_length=10, max_length=1000)
-    review_by: dt.date
+    reason: str = Field(min_length=10, max_length=1000, description="Why the control is not met, for reviewers.")
+    review_by: dt.date = Field(description="Date (YYYY-MM-DD) to review the exception; a passed date warns.")
 
 
 class SecretsConfig(_Model):
@@ -443,7 +458,7 @@ class SecretsConfig(_Model):
 
 
 class KitConfig(_Model):
-    destination: DestinationConfig
+    destination: DestinationConfig = Field(description="Name, cloud and environment of the destination.")
     tenants: list[str] = Field(
         default_factory=lambda: ["default"],
         min_length=1,
@@ -451,16 +466,18 @@ class KitConfig(_Model):
         description="Tenant ids, one per AEP customer: 1 to 16 lowercase letters, digits and single hyphens, "
         "starting with a letter. Each gets its own credentials and prefix.",
     )
-    streaming: StreamingConfig = Field(default_factory=StreamingConfig)
-    batch: BatchConfig = Field(default_factory=BatchConfig)
+    streaming: StreamingConfig = Field(
+        default_factory=StreamingConfig, description="The streaming (real-time) intake endpoint."
+    )
+    batch: BatchConfig = Field(default_factory=BatchConfig, description="The batch drop zones and their lifecycle.")
     tags: dict[str, str] = Field(
         default_factory=dict,
         description="Tags (labels on GCP) for every resource: lowercase keys of 1 to 63 letters, digits, _ "
         "or -, starting with a letter; values of at most 63 such characters.",
     )
-    aws: AwsConfig = Field(default_factory=AwsConfig)
-    azure: AzureConfig = Field(default_factory=AzureConfig)
-    gcp: GcpConfig = Field(default_factory=GcpConfig)
+    aws: AwsConfig = Field(default_factory=AwsConfig, description="AWS-only settings and existing resources.")
+    azure: AzureConfig = Field(default_factory=AzureConfig, description="Azure-only settings and existing resources.")
+    gcp: GcpConfig = Field(default_factory=GcpConfig, description="GCP-only settings and existing resources.")
     exceptions: list[ExceptionConfig] = Field(
         default_factory=list,
         description="Your own exceptions to compliance controls: control, resource, reason, review_by.",
@@ -510,15 +527,11 @@ class KitConfig(_Model):
         tenants = set(self.tenants)
 
         if not streaming.enabled and not _any_batch_enabled(self.batch):
-            problems.append(
-                "streaming.enabled is false and no batch location is enabled: enable at least one"
-            )
+            problems.append("streaming.enabled is false and no batch location is enabled: enable at least one")
 
         if streaming.enabled and streaming.auth is AuthMode.OAUTH2:
             if oauth2.issuer is IssuerKind.EXTERNAL and oauth2.external is None:
-                problems.append(
-                    "streaming.oauth2.external: required when streaming.oauth2.issuer is external"
-                )
+                problems.append("streaming.oauth2.external: required when streaming.oauth2.issuer is external")
             if oauth2.issuer is IssuerKind.MANAGED and oauth2.external is not None:
                 problems.append(
                     "streaming.oauth2.external: a managed issuer cannot also have an external issuer; "
@@ -540,8 +553,7 @@ class KitConfig(_Model):
         cloud_max = MAX_BODY_BYTES_BY_CLOUD[cloud]
         if streaming.max_body_bytes is not None and streaming.max_body_bytes > cloud_max:
             problems.append(
-                f"streaming.max_body_bytes: {streaming.max_body_bytes} exceeds the {cloud} maximum of "
-                f"{cloud_max} bytes"
+                f"streaming.max_body_bytes: {streaming.max_body_bytes} exceeds the {cloud} maximum of {cloud_max} bytes"
             )
         if streaming.throttle_burst < streaming.throttle_rate and cloud == "aws":
             problems.append(
@@ -556,9 +568,7 @@ class KitConfig(_Model):
 
         for location, allowed in (("s3", "aws"), ("blob", "azure"), ("adls", "azure"), ("gcs", "gcp")):
             if getattr(self.batch, location).enabled and cloud != allowed:
-                problems.append(
-                    f"batch.{location}.enabled: {location} drop zones run on {allowed}, not on {cloud}"
-                )
+                problems.append(f"batch.{location}.enabled: {location} drop zones run on {allowed}, not on {cloud}")
         s3 = self.batch.s3
         if s3.writer == "assume_role" and not s3.external_id:
             problems.append("batch.s3.external_id: required when batch.s3.writer is assume_role")
@@ -574,14 +584,10 @@ class KitConfig(_Model):
                     problems.append(f"{key}: {cidr!r} {problem}")
         sftp = self.batch.sftp
         if sftp.enabled and cloud == "gcp" and not sftp.experimental:
-            problems.append(
-                "batch.sftp.experimental: the GCP SFTP server is experimental; set it to true to opt in"
-            )
+            problems.append("batch.sftp.experimental: the GCP SFTP server is experimental; set it to true to opt in")
         for tenant, key in sftp.public_keys.items():
             if tenant not in tenants:
-                problems.append(
-                    f"batch.sftp.public_keys: {tenant!r} is not a tenant; allowed: {sorted(tenants)}"
-                )
+                problems.append(f"batch.sftp.public_keys: {tenant!r} is not a tenant; allowed: {sorted(tenants)}")
             if not re.match(r"^ssh-rsa AAAA[0-9A-Za-z+/]+=*( .*)?$", key.strip()):
                 problems.append(
                     f"batch.sftp.public_keys.{tenant}: AEP needs an RSA key; expected an OpenSSH "
@@ -599,9 +605,7 @@ class KitConfig(_Model):
         for field_name in ("bearer_tokens", "basic_passwords"):
             for tenant in getattr(self.secrets, field_name):
                 if tenant not in tenants:
-                    problems.append(
-                        f"secrets.{field_name}: {tenant!r} is not a tenant; allowed: {sorted(tenants)}"
-                    )
+                    problems.append(f"secrets.{field_name}: {tenant!r} is not a tenant; allowed: {sorted(tenants)}")
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -661,19 +665,13 @@ def _format_errors(error: ValidationError) -> list[str]:
             # Cross-field problems already name their key paths, relative to the namespace.
             problems.extend(f"destkit:{line}" for line in message.splitlines())
             continue
-        key = (
-            "destkit:"
-            + location[0]
-            + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in location[1:])
-        )
+        key = "destkit:" + location[0] + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in location[1:])
         value = item.get("input")
         shown = "[secret]" if location[0] == "secrets" else _short_repr(value)
         if item["type"] == "missing":
             problems.append(f"{key}: missing; {_describe_field(location)}")
         elif item["type"] == "extra_forbidden":
-            problems.append(
-                f"{key}: unknown key (received {shown}); check the spelling against docs/configuration.md"
-            )
+            problems.append(f"{key}: unknown key (received {shown}); check the spelling against docs/configuration.md")
         else:
             problems.append(f"{key}: {message} (received {shown})")
     return problems
