@@ -9,6 +9,7 @@ not listed here or lists a secret output as plain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -137,3 +138,35 @@ def render_markdown() -> str:
             f"| `{spec.name}` | {spec.type} | {secret} | {', '.join(spec.clouds)} | {spec.meaning} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def streaming_stack_outputs(endpoint: Any) -> dict[str, Any]:
+    """Return the outputs-table values of a streaming endpoint that apply to its auth mode.
+
+    ``endpoint`` is any cloud's ``StreamingEndpoint``: it has ``url``, ``auth_type``,
+    ``max_body_bytes``, ``token_url``, ``scope``, ``audience_api_url`` and the per-tenant maps
+    ``client_ids``, ``client_secrets``, ``tokens``, ``usernames`` and ``passwords``. Each map
+    becomes one Output, so the whole map is either secret or plain.
+    """
+    import pulumi
+
+    outputs: dict[str, Any] = {
+        "url": endpoint.url,
+        "auth_type": endpoint.auth_type,
+        "max_body_bytes": endpoint.max_body_bytes,
+    }
+    if endpoint.token_url is not None:
+        outputs["token_url"] = endpoint.token_url
+    if endpoint.scope is not None:
+        outputs["scope"] = endpoint.scope
+    if endpoint.client_ids:
+        outputs["client_ids"] = pulumi.Output.from_input(endpoint.client_ids)
+        outputs["client_secrets"] = pulumi.Output.secret(pulumi.Output.from_input(endpoint.client_secrets))
+    if endpoint.tokens:
+        outputs["tokens"] = pulumi.Output.secret(pulumi.Output.from_input(endpoint.tokens))
+    if endpoint.usernames:
+        outputs["usernames"] = endpoint.usernames
+        outputs["passwords"] = pulumi.Output.secret(pulumi.Output.from_input(endpoint.passwords))
+    if endpoint.audience_api_url is not None:
+        outputs["audience_api_url"] = endpoint.audience_api_url
+    return outputs

@@ -25,6 +25,7 @@ from destkit.azure.identity import ServiceClient, create_client
 from destkit.azure.sink import Sink
 from destkit.azure.storage import assign_role, container_scope
 from destkit.config import AuthMode, IssuerKind, StreamingConfig
+from destkit.outputs import streaming_stack_outputs
 from destkit.runtime import routes
 
 APP_ROLE = "Ingest.Write"
@@ -495,23 +496,4 @@ class StreamingEndpoint(pulumi.ComponentResource):
 
     def stack_outputs(self) -> dict[str, Any]:
         """Return the outputs-table values that apply to this endpoint's auth mode."""
-        outputs: dict[str, Any] = {
-            "url": self.url,
-            "auth_type": self.auth_type,
-            "max_body_bytes": self.max_body_bytes,
-        }
-        if self.token_url is not None:
-            outputs["token_url"] = self.token_url
-        if self.scope is not None:
-            outputs["scope"] = self.scope
-        if self.client_ids:
-            outputs["client_ids"] = pulumi.Output.from_input(self.client_ids)
-            outputs["client_secrets"] = pulumi.Output.secret(pulumi.Output.from_input(self.client_secrets))
-        if self.tokens:
-            outputs["tokens"] = pulumi.Output.secret(pulumi.Output.from_input(self.tokens))
-        if self.usernames:
-            outputs["usernames"] = self.usernames
-            outputs["passwords"] = pulumi.Output.secret(pulumi.Output.from_input(self.passwords))
-        if self.audience_api_url is not None:
-            outputs["audience_api_url"] = self.audience_api_url
-        return outputs
+        return streaming_stack_outputs(self)
