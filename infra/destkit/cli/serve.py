@@ -160,7 +160,7 @@ def _serve_in_workers(server: LocalServer, ready: str, workers: int, stop: _Stop
     the same tokens, and the directory store's create-only writes work across processes.
     """
     # Every worker wakes up for each new connection but only one accepts it. A blocking accept() would
-    # leave the others stuck there, unable to see a shutdown request; non-blocking, they skip it.
+    # leave the others stuck there, unable to see a shutdown request. A non-blocking one lets them skip it.
     server.socket.setblocking(False)
     children = []
     for _ in range(workers):
