@@ -58,8 +58,8 @@ AEP_STORAGE_EGRESS_CIDRS = (
 # event. API Gateway base64-encodes binary bodies (gzip), which grows them by 4/3, so the
 # decoded body must stay under 6,291,456 * 3 / 4 = 4,718,592 bytes minus the event envelope.
 AWS_MAX_BODY_BYTES = 4_500_000
-# API Management on the Consumption tier and Azure Functions accept larger bodies; the kit
-# caps them at the same order of magnitude so one Adobe configuration fits every cloud.
+# API Management on the Consumption tier and Azure Functions accept larger bodies. The kit caps
+# them at the same order of magnitude, so one Adobe configuration fits every cloud.
 AZURE_MAX_BODY_BYTES = 16_000_000
 # Cloud Run limits HTTP/1 request bodies to 32 MiB; API Gateway on GCP has the same cap.
 GCP_MAX_BODY_BYTES = 30_000_000
@@ -78,7 +78,7 @@ _AZURE_SUBNET_ID = (
 
 
 class ConfigError(ValueError):
-    """Invalid stack configuration. ``problems`` holds one message per invalid value."""
+    """Invalid stack configuration. ``problems`` contains one message per invalid value."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems

@@ -145,7 +145,7 @@ def _read_parquet(data: bytes, source: str) -> tuple[list[str], list[dict[str, A
 def read_export_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> ExportTable:
     """Read one export held in memory; ``name`` gives the format and codec unless ``options`` set them."""
     options = options or ReadOptions()
-    # An encrypted file needs its key before anything else, whatever its name says.
+    # An encrypted file needs its key before anything else, whatever its name suggests.
     if looks_encrypted(data):
         raise ExportFileError(
             f"{name}: the file is PGP-encrypted: pass the private key (--pgp-key) or run gpg --decrypt"

@@ -1,4 +1,4 @@
-"""Pulumi mocks that answer the way the clouds do, for the offline plan and the tests.
+"""Pulumi mocks that respond the way the clouds do, for the offline plan and the tests.
 
 Every registered resource gets an id and the outputs a real deployment would report, shaped
 as the cloud shapes them (ARNs, resource ids, URLs), so that wiring between resources can be
@@ -40,7 +40,7 @@ def _digest(*parts: str, length: int = 12) -> str:
 
 
 class KitMocks(pulumi.runtime.Mocks):
-    """Mocks that record every registration and invoke and answer with realistic shapes."""
+    """Mocks that record every registration and invoke and return realistically shaped outputs."""
 
     def __init__(self, region: str = "us-east-1", secret_sentinel: str | None = None):
         self.region = region
