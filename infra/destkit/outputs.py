@@ -8,6 +8,8 @@ not listed here or lists a secret output as plain.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,3 +172,22 @@ def streaming_stack_outputs(endpoint: Any) -> dict[str, Any]:
     if endpoint.audience_api_url is not None:
         outputs["audience_api_url"] = endpoint.audience_api_url
     return outputs
+
+
+def encode_private_key(pem: str) -> str:
+    """Encode a PEM private key as one base64 line, the form AEP's SFTP connection accepts."""
+    return base64.b64encode(pem.encode("ascii")).decode("ascii")
+
+
+def sftp_private_key_outputs(private_keys: Mapping[str, Any]) -> dict[str, Any]:
+    """Return each tenant's generated ``tls.PrivateKey`` as a base64 PEM Pulumi secret.
+
+    Tenants whose key is ``None`` (the user supplied a public key) are left out.
+    """
+    import pulumi
+
+    return {
+        tenant: pulumi.Output.secret(key.private_key_pem.apply(encode_private_key))
+        for tenant, key in private_keys.items()
+        if key is not None
+    }

@@ -12,6 +12,7 @@ import base64
 import pytest
 
 from destkit.aws import buckets, dropzone, kms, sftp, sink
+from destkit.outputs import encode_private_key
 
 BUCKET = "arn:aws:s3:::acme-dev-s3-bucket-1234567"
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -304,7 +305,7 @@ def test_transfer_logging_policy_exact():
 
 def test_private_key_encoding_roundtrip():
     pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
-    encoded = sftp.encode_private_key(pem)
+    encoded = encode_private_key(pem)
     assert "\n" not in encoded
     assert base64.b64decode(encoded).decode("ascii") == pem
 

@@ -10,7 +10,6 @@ accepts only SSH keys for them.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from destkit.aws import defaults, kms
 from destkit.aws.buckets import BucketSettings, HardenedBucket, build_bucket, build_log_bucket, check_bucket_names
 from destkit.aws.network import MinimalVpc, create_minimal_vpc
 from destkit.config import AEP_STORAGE_EGRESS_CIDRS
+from destkit.outputs import sftp_private_key_outputs
 
 
 @dataclass(frozen=True)
@@ -129,11 +129,6 @@ def transfer_logging_policy(log_group_arn: str) -> dict[str, Any]:
             }
         ],
     }
-
-
-def encode_private_key(pem: str) -> str:
-    """Encode a PEM private key as one base64 line, the form AEP's SFTP connection accepts."""
-    return base64.b64encode(pem.encode("ascii")).decode("ascii")
 
 
 class SftpDropZone(pulumi.ComponentResource):
@@ -244,11 +239,7 @@ class SftpDropZone(pulumi.ComponentResource):
 
     def private_keys(self) -> dict[str, pulumi.Output[str]]:
         """Return each generated private key as a base64-encoded PEM Pulumi secret."""
-        keys: dict[str, pulumi.Output[str]] = {}
-        for tenant, user in self.users.items():
-            if user.private_key is not None:
-                keys[tenant] = pulumi.Output.secret(user.private_key.private_key_pem.apply(encode_private_key))
-        return keys
+        return sftp_private_key_outputs({tenant: user.private_key for tenant, user in self.users.items()})
 
     def _set_up_key(self, name: str, args: SftpDropZoneArgs, context: kms.AccountContext) -> None:
         self._key_managed = args.kms_key_managed

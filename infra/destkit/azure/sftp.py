@@ -11,7 +11,6 @@ account disallows shared key. The kit keeps shared key off, the safe setting (do
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ import pulumi_tls as tls
 
 from destkit.azure import defaults, naming
 from destkit.azure.storage import AccountSettings, HardenedAccount, build_account, private_container
+from destkit.outputs import sftp_private_key_outputs
 
 CONTAINER_PURPOSE = "sftp"
 
@@ -40,11 +40,6 @@ class SftpDropZoneArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     expire_days: int | None = 30
     protect: bool = True
-
-
-def encode_private_key(pem: str) -> str:
-    """Encode a PEM private key as one base64 line, the form AEP's SFTP connection accepts."""
-    return base64.b64encode(pem.encode("ascii")).decode("ascii")
 
 
 @dataclass
@@ -142,13 +137,7 @@ class SftpDropZone(pulumi.ComponentResource):
 
     def private_keys(self) -> dict[str, pulumi.Output[str]]:
         """Return each generated private key as a base64-encoded PEM Pulumi secret."""
-        keys: dict[str, pulumi.Output[str]] = {}
-        for tenant, user in self.users.items():
-            if user.private_key is not None:
-                keys[tenant] = pulumi.Output.secret(
-                    user.private_key.private_key_pem.apply(encode_private_key)
-                )
-        return keys
+        return sftp_private_key_outputs({tenant: user.private_key for tenant, user in self.users.items()})
 
 
 def _login(account_name: pulumi.Output[str], user_name: str) -> pulumi.Output[str]:

@@ -9,7 +9,6 @@ from the configured CIDRs and administrative SSH from IAP's range only.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from destkit import waivers
 from destkit.gcp import defaults, naming
 from destkit.gcp.sftp_config import SftpTenant, SshdSettings, render_boot_script
 from destkit.gcp.storage import BucketSettings, build_bucket
+from destkit.outputs import sftp_private_key_outputs
 
 
 @dataclass(frozen=True)
@@ -141,9 +141,7 @@ class SftpDropZone(pulumi.ComponentResource):
                 f"{name}-{tenant}-key", algorithm="RSA", rsa_bits=defaults.SFTP_RSA_BITS, opts=options
             )
             public_keys.append(key.public_key_openssh)
-            self.private_keys[tenant] = pulumi.Output.secret(
-                key.private_key_pem.apply(lambda pem: base64.b64encode(pem.encode()).decode())
-            )
+            self.private_keys.update(sftp_private_key_outputs({tenant: key}))
 
         self.address = gcp.compute.Address(
             f"{name}-address",
