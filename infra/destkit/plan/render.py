@@ -110,7 +110,7 @@ def to_text(result: PlanResult) -> str:
     lines.append(
         f"Summary: {len(custom)} resources in {len(components)} components, {len(result.outputs)} outputs "
         f"({len(result.secret_outputs)} secret), {controls} controls with {len(result.compliance)} results "
-        f"({counts.get('passed', 0)} passed, {counts.get('waived', 0)} waived, {advisory} advisory findings, "
+        f"({counts.get('passed', 0)} passed, {counts.get('waived', 0)} waived, {advisory} advisory finding{'' if advisory == 1 else 's'}, "
         f"{counts.get('not_applicable', 0)} not applicable), {len(violations)} mandatory violations."
     )
     return "\n".join(lines) + "\n"
