@@ -1,6 +1,6 @@
 """Print the provider submodules that ``destkit plan --stack NAME`` really loads, one per line.
 
-Provider packages load their submodules lazily, so ``sys.modules`` holds placeholders for every
+Provider packages load their submodules lazily, so ``sys.modules`` contains placeholders for every
 service; only modules whose class is no longer the lazy placeholder were executed. The import
 floor scripts (``bench/import_floor_<cloud>.py``) must import exactly this list, which
 ``tests/plan/test_import_floor.py`` checks.

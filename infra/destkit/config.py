@@ -701,13 +701,13 @@ def load_raw_config() -> dict[str, Any]:
     """Read every ``destkit:`` key of the current stack, decoding structured values.
 
     Runs inside a Pulumi program (real engine or mocks). Secret values are read in plain text
-    here, once, and wrapped in ``pydantic.SecretStr`` by the models and in ``Output.secret``
-    by the components; they are never logged.
+    here, once. The models wrap them in ``pydantic.SecretStr`` and the components in
+    ``Output.secret``, and no code path logs them.
     """
     from pulumi.runtime import config as runtime_config
 
-    # The language host passes config in the PULUMI_CONFIG environment variable; the mock engine
-    # and the Automation API set it in the runtime's config map, which takes precedence.
+    # The language host passes config in the PULUMI_CONFIG environment variable. The mock engine
+    # and the Automation API set the runtime's config map instead, which takes precedence.
     values = dict(runtime_config.get_config_env())
     values.update(runtime_config.CONFIG.get())
     raw: dict[str, Any] = {}

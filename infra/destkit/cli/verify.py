@@ -16,7 +16,7 @@ from destkit.verify.runner import AREAS, VerifyOptions, configured_areas, verify
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "verify",
-        help="check the deployed streaming endpoint and drop zones with the credentials AEP holds",
+        help="check the deployed streaming endpoint and drop zones with the credentials AEP uses",
         description="Write, read and delete sample data with each tenant's credentials, check that bad "
         "credentials are rejected and that tenants are isolated, and print a pass or fail checklist. "
         "Exit status 1 when any check fails.",

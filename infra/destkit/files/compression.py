@@ -80,7 +80,7 @@ def _hadoop_blocks(data: bytes, decompress_chunk: Any) -> bytes:
             produced += len(chunk)
             out += chunk
         if produced != expected:
-            raise CompressionError(f"block decoded to {produced} bytes, header says {expected}")
+            raise CompressionError(f"block decoded to {produced} bytes, header gives {expected}")
     return bytes(out)
 
 

@@ -490,7 +490,7 @@ _INVOKES: dict[str, Callable[[KitMocks, dict[str, Any]], dict[str, Any]]] = {
 
 
 # -- GCP shapes (destkit.gcp components) -----------------------------------------------------------
-# Each builder answers with the outputs pulumi-gcp 10 reports for the type, named and formatted as
+# Each builder returns the outputs pulumi-gcp 10 reports for the type, named and formatted as
 # GCP formats them, so wiring (service account emails, function URLs, gateway host) can be checked.
 
 

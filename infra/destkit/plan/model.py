@@ -1,4 +1,4 @@
-"""What an offline plan records: the resources the program registered and its outputs."""
+"""Records of an offline plan: the resources the program registered and its compliance verdict."""
 
 from __future__ import annotations
 

@@ -106,11 +106,12 @@ def to_text(result: PlanResult) -> str:
     counts = Counter(item.status for item in result.compliance)
     advisory = counts.get("violated", 0) - len(violations)
     controls = len({item.control for item in result.compliance})
+    findings = "advisory finding" if advisory == 1 else "advisory findings"
     # A control yields one result per resource it applies to, so results outnumber controls.
     lines.append(
         f"Summary: {len(custom)} resources in {len(components)} components, {len(result.outputs)} outputs "
         f"({len(result.secret_outputs)} secret), {controls} controls with {len(result.compliance)} results "
-        f"({counts.get('passed', 0)} passed, {counts.get('waived', 0)} waived, {advisory} advisory finding{'' if advisory == 1 else 's'}, "
+        f"({counts.get('passed', 0)} passed, {counts.get('waived', 0)} waived, {advisory} {findings}, "
         f"{counts.get('not_applicable', 0)} not applicable), {len(violations)} mandatory violations."
     )
     return "\n".join(lines) + "\n"

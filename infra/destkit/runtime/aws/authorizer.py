@@ -53,7 +53,7 @@ class SecretCache:
 
     def values(self) -> dict[str, str]:
         # A Secrets Manager failure propagates. The REST API's AUTHORIZER_FAILURE gateway response turns
-        # it into 503 with Retry-After. NOTE: the HTTP API flavour answers 500, which configurable
+        # it into 503 with Retry-After. NOTE: the HTTP API flavour returns 500, which configurable
         # aggregation may not retry (it retries statuses above 500).
         with self._lock:
             if self._fetched_at is None or self._clock() - self._fetched_at >= self.ttl_seconds:

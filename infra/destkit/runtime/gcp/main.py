@@ -170,7 +170,7 @@ class TokenAdapter:
             return error_response("method_not_allowed", f"{method} is not allowed here; use POST", 405)
         lowered = {name.lower(): value for name, value in headers.items()}
         # The token issuer reads the client's credentials from "authorization"; behind the gateway that
-        # header holds the gateway's own token, so the forwarded copy takes its place.
+        # header contains the gateway's own token, so the forwarded copy takes its place.
         authorization = client_authorization(lowered, self.behind_gateway)
         lowered.pop("authorization", None)
         if authorization:
